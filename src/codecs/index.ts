@@ -1,0 +1,84 @@
+/**
+ * Codecs turn a record's value into an event. `plain` keeps the line in `message`; `json`
+ * parses an object. Both check the bytes before trusting them: invalid UTF-8 and JSON
+ * nested deeper than the limit are caught here, before any parser recursion.
+ */
+import type { Event } from '../core/event.js';
+
+export class DecodeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DecodeError';
+  }
+}
+
+export interface Codec {
+  readonly name: string;
+  /** Throws DecodeError when the bytes cannot become an event. */
+  decode(value: Buffer): Event;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const lenientUtf8 = new TextDecoder('utf-8', { fatal: false });
+
+/** Invalid UTF-8 is replaced by U+FFFD and the event tagged, so the line is still searchable. */
+export const INVALID_UTF8_TAG = '_utf8error';
+
+function text(value: Buffer): { text: string; valid: boolean } {
+  try {
+    return { text: strictUtf8.decode(value), valid: true };
+  } catch {
+    return { text: lenientUtf8.decode(value), valid: false };
+  }
+}
+
+export const plainCodec: Codec = {
+  name: 'plain',
+  decode(value) {
+    const { text: message, valid } = text(value);
+    // A trailing newline is framing (console producers, Filebeat), not content.
+    const event: Event = { message: message.endsWith('\n') ? message.replace(/\r?\n$/, '') : message };
+    if (!valid) event.tags = [INVALID_UTF8_TAG];
+    return event;
+  },
+};
+
+export const MAX_JSON_DEPTH = 64;
+
+/** Depth of brackets outside strings; stops as soon as the limit is passed. */
+export function jsonDepthExceeds(s: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > limit) return true;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return false;
+}
+
+export const jsonCodec: Codec = {
+  name: 'json',
+  decode(value) {
+    const { text: source, valid } = text(value);
+    if (!valid) throw new DecodeError('record value is not valid UTF-8');
+    if (jsonDepthExceeds(source, MAX_JSON_DEPTH)) throw new DecodeError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(source);
+    } catch (e) {
+      throw new DecodeError(`invalid JSON: ${(e as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new DecodeError(`expected a JSON object, found ${Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : typeof parsed}`);
+    }
+    return parsed as Event;
+  },
+};
+
+export const codecs: Record<string, Codec> = { plain: plainCodec, json: jsonCodec };

@@ -1,0 +1,171 @@
+/**
+ * From a pipeline file to a checked pipeline definition: parse, resolve environment
+ * references, validate the file's own settings and each component's config against that
+ * component's schema, compile `when` conditions. Every problem is collected and reported
+ * with `file:line:col`, so one `sluice validate` run shows them all.
+ */
+import { basename, dirname, resolve } from 'node:path';
+import type { FilterSpec, InputSpec, OutputSpec } from '../core/component.js';
+import { compileCondition, ConditionSyntaxError, type Condition } from '../core/condition.js';
+import { isPlainObject } from '../core/event.js';
+import { filterCommonSchema, pipelineShellSchema, deadLetterSchema, limitsSchema, type DeadLetterSettings, type LimitsSettings } from './pipeline-schema.js';
+import { errorAt, formatPath, keyNodeAt, materialize, nodeAt, readSource, SourceErrors, type Env, type PathSegment, type SourceDoc, type SourceError } from './source.js';
+import { suggest, validateAt } from './validator.js';
+import { Value } from '@sinclair/typebox/value';
+
+export interface Components {
+  inputs: InputSpec[];
+  filters: FilterSpec[];
+  outputs: OutputSpec[];
+}
+
+export interface Placed<S> {
+  spec: S;
+  config: any;
+}
+
+export interface FilterStep extends Placed<FilterSpec> {
+  /** `id` if given, else `<index>:<type>`; used in logs and the `sluice.dlq.stage` header. */
+  label: string;
+  when?: Condition;
+  /** Where the step stands in the file, for errors raised while building it. */
+  position: string;
+}
+
+export interface PipelineDefinition {
+  id: string;
+  file: string;
+  baseDir: string;
+  input: Placed<InputSpec>;
+  filters: FilterStep[];
+  output: Placed<OutputSpec>;
+  deadLetter: DeadLetterSettings & { topic: string };
+  limits: LimitsSettings;
+}
+
+export function loadPipeline(file: string, components: Components, env: Env = process.env, text?: string): PipelineDefinition {
+  const doc = readSource(file, text);
+  const errors: SourceError[] = [];
+  const value = materialize(doc, env, errors);
+  if (!isPlainObject(value)) {
+    throw new SourceErrors([errorAt(doc, doc.root?.offset ?? 0, '$', 'a pipeline file must hold a JSON object')]);
+  }
+  errors.push(...validateAt(doc, [], pipelineShellSchema, value, 'the pipeline'));
+
+  const input = placeOne(doc, ['input'], value.input, components.inputs, 'input', errors);
+  const output = placeOne(doc, ['output'], value.output, components.outputs, 'output', errors);
+  const filters: FilterStep[] = [];
+  if (Array.isArray(value.filters)) {
+    value.filters.forEach((entry, i) => {
+      const step = placeFilter(doc, i, entry, components.filters, errors);
+      if (step) filters.push(step);
+    });
+  }
+  if (errors.length) throw new SourceErrors(sortErrors(errors));
+
+  const id = value.id as string;
+  const deadLetter = (value.deadLetter ?? Value.Default(deadLetterSchema, {})) as DeadLetterSettings;
+  return {
+    id,
+    file,
+    baseDir: dirname(resolve(file)),
+    input: input!,
+    filters,
+    output: output!,
+    deadLetter: { ...deadLetter, topic: deadLetter.topic ?? `${id}.dlq` },
+    limits: (value.limits ?? Value.Default(limitsSchema, {})) as LimitsSettings,
+  };
+}
+
+function sortErrors(errors: SourceError[]): SourceError[] {
+  return [...errors].sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+function placeOne<S extends InputSpec | OutputSpec>(
+  doc: SourceDoc,
+  path: PathSegment[],
+  value: unknown,
+  specs: S[],
+  what: string,
+  errors: SourceError[],
+): Placed<S> | undefined {
+  if (value === undefined) return undefined; // reported as missing by the shell schema
+  const node = nodeAt(doc, path);
+  const names = specs.map((s) => s.name);
+  if (!isPlainObject(value) || Object.keys(value).length !== 1) {
+    errors.push(errorAt(doc, node?.offset ?? 0, formatPath(path), `expected an object with exactly one key naming the ${what} (one of: ${names.join(', ')})`));
+    return undefined;
+  }
+  const [name] = Object.keys(value);
+  const spec = specs.find((s) => s.name === name);
+  if (!spec) {
+    errors.push(unknownComponent(doc, path, name, names, what));
+    return undefined;
+  }
+  const config = value[name];
+  const errs = validateAt(doc, [...path, name], spec.config, config, `the ${name} ${what}`);
+  errors.push(...errs);
+  return errs.length ? undefined : { spec, config };
+}
+
+function unknownComponent(doc: SourceDoc, path: PathSegment[], name: string, names: string[], what: string): SourceError {
+  const hint = suggest(name, names);
+  const keyNode = keyNodeAt(doc, path, name);
+  return errorAt(
+    doc,
+    keyNode?.offset ?? 0,
+    formatPath([...path, name]),
+    `unknown ${what} "${name}"${hint ? `; did you mean "${hint}"?` : ''} (available: ${names.join(', ')})`,
+  );
+}
+
+const COMMON_KEYS = Object.keys(filterCommonSchema);
+
+function placeFilter(doc: SourceDoc, index: number, entry: unknown, specs: FilterSpec[], errors: SourceError[]): FilterStep | undefined {
+  const path: PathSegment[] = ['filters', index];
+  const node = nodeAt(doc, path);
+  const names = specs.map((s) => s.name);
+  if (!isPlainObject(entry)) {
+    errors.push(errorAt(doc, node?.offset ?? 0, formatPath(path), `expected an object such as {"mutate": {...}}, found ${Array.isArray(entry) ? 'an array' : typeof entry}`));
+    return undefined;
+  }
+  const typeKeys = Object.keys(entry).filter((k) => !COMMON_KEYS.includes(k));
+  if (typeKeys.length !== 1) {
+    const msg = typeKeys.length === 0
+      ? `a filter needs exactly one key naming its type (one of: ${names.join(', ')})`
+      : `a filter has exactly one type key, found ${typeKeys.map((k) => `"${k}"`).join(', ')} (split them into separate filters; common keys: ${COMMON_KEYS.join(', ')})`;
+    errors.push(errorAt(doc, node?.offset ?? 0, formatPath(path), msg));
+    return undefined;
+  }
+  const [name] = typeKeys;
+  const spec = specs.find((s) => s.name === name);
+  if (!spec) {
+    errors.push(unknownComponent(doc, path, name, [...names, ...COMMON_KEYS], 'filter'));
+    return undefined;
+  }
+  const before = errors.length;
+  for (const key of COMMON_KEYS) {
+    if (entry[key] !== undefined) errors.push(...validateAt(doc, [...path, key], (filterCommonSchema as any)[key], entry[key], `the filter's "${key}"`));
+  }
+  errors.push(...validateAt(doc, [...path, name], spec.config, entry[name], `the ${name} filter`));
+  let when: Condition | undefined;
+  if (typeof entry.when === 'string') {
+    try {
+      when = compileCondition(entry.when);
+    } catch (e) {
+      if (!(e instanceof ConditionSyntaxError)) throw e;
+      const whenNode = nodeAt(doc, [...path, 'when']);
+      // +1 skips the opening quote, so the column points at the offending character
+      // (exact as long as the expression has no escape sequences before it).
+      errors.push(errorAt(doc, (whenNode?.offset ?? 0) + 1 + e.position, formatPath([...path, 'when']), `invalid condition: ${e.detail}`));
+    }
+  }
+  if (errors.length > before) return undefined;
+  const label = typeof entry.id === 'string' ? entry.id : `${index}:${name}`;
+  const pos = errorAt(doc, node?.offset ?? 0, formatPath(path), '');
+  return { spec, config: entry[name], label, when, position: `${pos.file}:${pos.line}:${pos.column}: ${pos.path}` };
+}
+
+export function pipelineLabel(def: PipelineDefinition): string {
+  return `${def.id} (${basename(def.file)})`;
+}

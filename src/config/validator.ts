@@ -1,0 +1,111 @@
+/**
+ * ajv, set up once: defaults filled in, `"5"` accepted where a number is expected and a
+ * lone value where a list is (environment variables are strings), every error reported.
+ * Errors come back as SourceErrors at the right line and column, with a did-you-mean for
+ * misspelt keys.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { closest, distance } from 'fastest-levenshtein';
+import type { TSchema } from '@sinclair/typebox';
+import { errorAt, formatPath, keyNodeAt, nodeAt, type PathSegment, type SourceDoc, type SourceError } from './source.js';
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: 'array', strict: false, verbose: true });
+const compiled = new WeakMap<TSchema, ValidateFunction>();
+
+function validatorFor(schema: TSchema): ValidateFunction {
+  let v = compiled.get(schema);
+  if (!v) {
+    v = ajv.compile(schema);
+    compiled.set(schema, v);
+  }
+  return v;
+}
+
+export function suggest(word: string, candidates: readonly string[]): string | undefined {
+  if (candidates.length === 0) return undefined;
+  const best = closest(word, candidates as string[]);
+  const limit = Math.max(2, Math.floor(word.length / 3));
+  if (distance(word.toLowerCase(), best.toLowerCase()) <= limit) return best;
+  return candidates.find((c) => c.toLowerCase() === word.toLowerCase());
+}
+
+/**
+ * Validates `value` (which lives at `base` in the document) against `schema`, filling in
+ * defaults in place. Returns the errors, most useful first; empty when valid.
+ */
+export function validateAt(doc: SourceDoc, base: PathSegment[], schema: TSchema, value: unknown, what: string): SourceError[] {
+  const validate = validatorFor(schema);
+  if (validate(value)) return [];
+  const errors: SourceError[] = [];
+  const seen = new Set<string>();
+  for (const e of pruneErrors(validate.errors ?? [])) {
+    const segs = [...base, ...pointerToSegments(e.instancePath)];
+    const err = describeError(doc, segs, e, what);
+    const key = `${err.line}:${err.column}:${err.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      errors.push(err);
+    }
+  }
+  return errors;
+}
+
+/** anyOf/oneOf produce an error per branch plus a summary; keep the summary only. */
+function pruneErrors(errors: ErrorObject[]): ErrorObject[] {
+  const unions = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => e.schemaPath);
+  return errors.filter((e) => !unions.some((u) => e.schemaPath.startsWith(u.replace(/\/(anyOf|oneOf)$/, '/$1/'))));
+}
+
+function pointerToSegments(pointer: string): PathSegment[] {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function describeError(doc: SourceDoc, segs: PathSegment[], e: ErrorObject, what: string): SourceError {
+  const node = nodeAt(doc, segs);
+  const at = (offset: number | undefined, path: PathSegment[], msg: string) => errorAt(doc, offset ?? 0, formatPath(path), msg);
+  const found = describeValue(e.data);
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String((e.params as { additionalProperty: string }).additionalProperty);
+      const allowed = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {});
+      const hint = suggest(key, allowed);
+      const keyNode = keyNodeAt(doc, segs, key);
+      return at(
+        keyNode?.offset ?? node?.offset,
+        [...segs, key],
+        `unknown key "${key}" in ${what}${hint ? `; did you mean "${hint}"?` : ''} (expected one of: ${allowed.join(', ')})`,
+      );
+    }
+    case 'required': {
+      const prop = String((e.params as { missingProperty: string }).missingProperty);
+      return at(node?.offset, segs, `missing required key "${prop}" in ${what}`);
+    }
+    case 'type':
+      return at(node?.offset, segs, `expected ${(e.params as { type: string }).type}, found ${found}`);
+    case 'enum': {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v));
+      const hint = typeof e.data === 'string' ? suggest(e.data, (e.params as { allowedValues: unknown[] }).allowedValues.map(String)) : undefined;
+      return at(node?.offset, segs, `expected one of ${allowed.join(', ')}, found ${found}${hint ? `; did you mean "${hint}"?` : ''}`);
+    }
+    case 'const':
+      return at(node?.offset, segs, `expected ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}, found ${found}`);
+    case 'anyOf':
+    case 'oneOf':
+      return at(node?.offset, segs, `${found} matches none of the allowed forms${e.parentSchema && (e.parentSchema as { description?: string }).description ? ` (${(e.parentSchema as { description: string }).description})` : ''}`);
+    default:
+      return at(node?.offset, segs, `${e.message ?? 'is invalid'}${e.keyword === 'pattern' || e.keyword === 'format' ? `, found ${found}` : ''}`);
+  }
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
+  return `${typeof v} ${String(v)}`;
+}

@@ -1,0 +1,168 @@
+/**
+ * The contract between the runtime and the components (inputs, filters, outputs).
+ *
+ * Each component lives in its own folder (src/inputs/<name>, src/filters/<name>,
+ * src/outputs/<name>) and exports one spec: its name, a TypeBox config schema (the single
+ * source of its TypeScript type, its ajv validator, the generated docs and the published
+ * pipeline JSON Schema) and a factory. The runtime only ever sees these interfaces.
+ */
+import type { Static, TSchema } from '@sinclair/typebox';
+import type { Logger } from 'pino';
+import type { Event } from './event.js';
+
+export interface ComponentContext {
+  /** The pipeline's id, for logs, metrics and dead-letter headers. */
+  pipelineId: string;
+  /** Directory of the pipeline file: relative paths in a config resolve against it. */
+  baseDir: string;
+  logger: Logger;
+}
+
+// ---------------------------------------------------------------- filters
+
+/**
+ * What a filter returns for one event:
+ * - `undefined`: the (possibly modified in place) event goes on;
+ * - `null`: the event is dropped on purpose (it counts as settled);
+ * - an array: the event is replaced by these events (split); an empty array drops it.
+ */
+export type FilterResult = void | null | Event[];
+
+export interface Filter {
+  process(event: Event): FilterResult;
+  close?(): void | Promise<void>;
+}
+
+export interface FilterSpec<S extends TSchema = TSchema> {
+  kind: 'filter';
+  name: string;
+  summary: string;
+  config: S;
+  /**
+   * The tag the runtime adds when this filter exceeds its time limit and the pipeline is
+   * configured to tag rather than dead-letter (grok: `_groktimeout`). Default `_filtertimeout`.
+   */
+  timeoutTag?: string;
+  /**
+   * Builds the filter. Throw an Error with a clear message for semantic config errors
+   * (a bad regex, a missing file): `sluice validate` reports it at the filter's position.
+   */
+  create(config: Static<S>, ctx: ComponentContext): Filter | Promise<Filter>;
+}
+
+/**
+ * A filter signals a failure that is the record's fault (not a bug) by throwing this;
+ * the runtime dead-letters the record with the given reason.
+ */
+export class FilterError extends Error {
+  constructor(
+    message: string,
+    readonly reason: string = 'filter_error',
+  ) {
+    super(message);
+    this.name = 'FilterError';
+  }
+}
+
+// ---------------------------------------------------------------- inputs
+
+/** One record as it came from the source, before decoding. */
+export interface SourceRecord {
+  topic: string;
+  partition: number;
+  /** Kafka offsets are int64: kept as decimal strings. */
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  /** Milliseconds since the epoch, as a decimal string (Kafka's record timestamp). */
+  timestamp: string;
+  /** As Kafka has them: a key may repeat, so a value may be a list. */
+  headers: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+}
+
+/**
+ * The runtime's side of an input. `accept` is called for every record in source order per
+ * partition; `settle` must be called exactly once when the record is settled in the sense
+ * of the delivery contract. The input owns its offsets and commits only settled ones.
+ */
+export interface RecordSink {
+  accept(record: SourceRecord, settle: () => void): void;
+}
+
+export interface Input {
+  start(sink: RecordSink): Promise<void>;
+  /** Stop fetching (backpressure); records already accepted still settle. */
+  pause(): void;
+  resume(): void;
+  /** Stop fetching for good; records already accepted still settle. */
+  stop(): Promise<void>;
+  /** Commit what is settled and disconnect (after the runtime has drained). */
+  close(): Promise<void>;
+}
+
+export interface DeadLetter {
+  record: SourceRecord;
+  reason: string;
+  error: string;
+  stage: string;
+  /** Extra `sluice.dlq.*` headers, e.g. `es.status` (the prefix is added by the sink). */
+  extra?: Record<string, string>;
+}
+
+/** Where records that cannot be indexed go; resolves only once durably acknowledged. */
+export interface DeadLetterSink {
+  start(): Promise<void>;
+  send(letter: DeadLetter): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface InputSpec<S extends TSchema = TSchema> {
+  kind: 'input';
+  name: string;
+  summary: string;
+  config: S;
+  create(config: Static<S>, ctx: ComponentContext): Input;
+  /** Dead letters are written through the input's own connection settings. */
+  createDeadLetterSink(config: Static<S>, deadLetter: DeadLetterConfig, ctx: ComponentContext): DeadLetterSink;
+  /** The decoder the input's `codec` setting selects. */
+  codecOf(config: Static<S>): string;
+}
+
+export interface DeadLetterConfig {
+  topic: string;
+  partitions?: number;
+  replicationFactor?: number;
+}
+
+// ---------------------------------------------------------------- outputs
+
+export type DeliveryResult =
+  | { ok: true }
+  | { ok: false; reason: string; error: string; extra?: Record<string, string> };
+
+/** An event ready for the output, with the id that makes redelivery idempotent. */
+export interface OutputEvent {
+  event: Event;
+  /** Default id `<topic>-<partition>-<offset>[-<n>]` (design notes, delivery contract). */
+  defaultId: string;
+  done(result: DeliveryResult): void;
+}
+
+export interface Output {
+  start(): Promise<void>;
+  /** Takes ownership of the event; `done` is called exactly once. */
+  write(item: OutputEvent): void;
+  /** Sends everything buffered and waits for every outstanding `done`. */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface OutputSpec<S extends TSchema = TSchema> {
+  kind: 'output';
+  name: string;
+  summary: string;
+  config: S;
+  create(config: Static<S>, ctx: ComponentContext): Output;
+}
+
+export type ComponentSpec = InputSpec | FilterSpec | OutputSpec;

@@ -1,0 +1,83 @@
+/**
+ * `%{field}` and `%{+yyyy.MM.dd}` templates, as in Logstash's sprintf format: used in
+ * index names, added fields and tags. Compiled once into parts; rendering is a loop.
+ */
+import { getField, parsePath, type Event, type FieldPath } from './event.js';
+import { formatJoda, tokenizeJoda, type JodaToken } from './joda.js';
+
+type Part =
+  | { kind: 'text'; text: string }
+  | { kind: 'field'; path: FieldPath; ref: string }
+  | { kind: 'date'; tokens: JodaToken[] }
+  | { kind: 'epoch' };
+
+export interface Template {
+  readonly source: string;
+  /** True when the template has no `%{...}` reference and always renders to `source`. */
+  readonly constant: boolean;
+  render(event: Event): string;
+  /** The field references the template reads (for validation and docs). */
+  readonly fields: readonly string[];
+}
+
+const REF = /%\{([^}]*)\}/g;
+
+export function compileTemplate(source: string): Template {
+  const parts: Part[] = [];
+  let last = 0;
+  for (const m of source.matchAll(REF)) {
+    if (m.index! > last) parts.push({ kind: 'text', text: source.slice(last, m.index) });
+    const inner = m[1].trim();
+    if (inner === '+%s') parts.push({ kind: 'epoch' });
+    else if (inner.startsWith('+')) parts.push({ kind: 'date', tokens: tokenizeJoda(inner.slice(1)) });
+    else {
+      if (inner === '') throw new Error(`empty field reference in template "${source}"`);
+      parts.push({ kind: 'field', path: parsePath(inner), ref: inner });
+    }
+    last = m.index! + m[0].length;
+  }
+  if (last < source.length) parts.push({ kind: 'text', text: source.slice(last) });
+  const constant = parts.every((p) => p.kind === 'text');
+  const fields = parts.flatMap((p) => (p.kind === 'field' ? [p.ref] : []));
+  return {
+    source,
+    constant,
+    fields,
+    render(event: Event): string {
+      if (constant) return source;
+      let out = '';
+      for (const p of parts) {
+        switch (p.kind) {
+          case 'text':
+            out += p.text;
+            break;
+          case 'field': {
+            const v = getField(event, p.path);
+            // Logstash leaves an unresolved reference as written; so do we, so a missing
+            // field shows up in the index name instead of silently merging indices.
+            if (v === undefined || v === null) out += `%{${p.ref}}`;
+            else out += typeof v === 'object' ? JSON.stringify(v) : String(v);
+            break;
+          }
+          case 'date':
+            out += formatJoda(p.tokens, eventTime(event));
+            break;
+          case 'epoch':
+            out += String(Math.floor(eventTime(event) / 1000));
+            break;
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/** The event's `@timestamp` in ms; events without a valid one use the current time. */
+export function eventTime(event: Event): number {
+  const ts = event['@timestamp'];
+  if (typeof ts === 'string') {
+    const ms = Date.parse(ts);
+    if (!Number.isNaN(ms)) return ms;
+  } else if (typeof ts === 'number') return ts;
+  return Date.now();
+}

@@ -1,0 +1,169 @@
+/**
+ * The Kafka input: a kafkajs consumer in a consumer group that hands records to the
+ * runtime as fast as the runtime accepts them, and commits per partition only the offset
+ * of the first record not yet settled.
+ *
+ * Fetching and settling are decoupled: `eachBatch` returns as soon as the batch is handed
+ * over, so heartbeats never wait for Elasticsearch. Memory is bounded by the runtime, which
+ * pauses the input when its in-flight limits are reached.
+ */
+import kafkajs, { type Consumer, type EachBatchPayload } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { Input, RecordSink, SourceRecord } from '../../core/component.js';
+import { createKafka } from './connection.js';
+import { PartitionOffsets } from './offsets.js';
+import type { KafkaInputConfig } from './index.js';
+
+export class KafkaInput implements Input {
+  private consumer: Consumer;
+  /** Trackers of the partitions assigned in the current generation, by "topic:partition". */
+  private partitions = new Map<string, PartitionOffsets>();
+  private commitTimer: NodeJS.Timeout | undefined;
+  private committing: Promise<void> = Promise.resolve();
+  private paused = false;
+  private stopped = false;
+
+  constructor(
+    private readonly config: KafkaInputConfig,
+    private readonly logger: Logger,
+  ) {
+    const kafka = createKafka(config, logger);
+    this.consumer = kafka.consumer({
+      groupId: config.groupId,
+      sessionTimeout: config.sessionTimeoutMs,
+      heartbeatInterval: config.heartbeatIntervalMs,
+      maxBytesPerPartition: config.maxBytesPerPartition,
+      maxBytes: config.maxBytes,
+      maxWaitTimeInMs: config.maxWaitMs,
+      allowAutoTopicCreation: false,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
+    });
+  }
+
+  async start(sink: RecordSink): Promise<void> {
+    const { consumer, config } = this;
+    const { GROUP_JOIN, CRASH } = consumer.events;
+    consumer.on(GROUP_JOIN, ({ payload }) => this.onAssignment(payload.memberAssignment));
+    consumer.on(CRASH, ({ payload }) => {
+      this.logger.error({ err: payload.error, restart: payload.restart }, 'kafka consumer crashed');
+    });
+    await consumer.connect();
+    const topics: (string | RegExp)[] = [...(config.topics ?? [])];
+    if (config.topicPattern) topics.push(new RegExp(config.topicPattern));
+    await consumer.subscribe({ topics, fromBeginning: config.startFrom === 'earliest' });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.onBatch(payload, sink),
+    });
+    this.commitTimer = setInterval(() => void this.commit(), config.commitIntervalMs);
+    this.commitTimer.unref();
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload, sink: RecordSink): Promise<void> {
+    const key = `${batch.topic}:${batch.partition}`;
+    let tracker = this.partitions.get(key);
+    if (!tracker) {
+      tracker = new PartitionOffsets();
+      this.partitions.set(key, tracker);
+    }
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) break;
+      const offset = BigInt(message.offset);
+      if (!tracker.isDuplicate(offset)) {
+        const record: SourceRecord = {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: message.offset,
+          key: message.key,
+          value: message.value,
+          timestamp: message.timestamp,
+          headers: message.headers ?? {},
+        };
+        sink.accept(record, tracker.accept(offset));
+      }
+      resolveOffset(message.offset);
+    }
+    await heartbeat();
+  }
+
+  /**
+   * A new generation: partitions we lost are abandoned uncommitted (their in-flight work may
+   * still finish, but its settlement is ignored and the new owner re-reads from the last
+   * commit; default ids make the re-read overwrite, not duplicate). Partitions we keep keep
+   * their trackers, which skip the records kafkajs re-fetches from the committed offset.
+   */
+  private onAssignment(assignment: Record<string, number[]>): void {
+    const assigned = new Set(Object.entries(assignment).flatMap(([topic, parts]) => parts.map((p) => `${topic}:${p}`)));
+    for (const key of [...this.partitions.keys()]) {
+      if (!assigned.has(key)) {
+        const lost = this.partitions.get(key)!;
+        if (lost.unsettled > 0) this.logger.info({ partition: key, unsettled: lost.unsettled }, 'partition revoked with unsettled records; the next owner re-reads them');
+        this.partitions.delete(key);
+      }
+    }
+    this.logger.info({ assignment }, 'partitions assigned');
+    if (this.paused) this.applyPause();
+  }
+
+  /** Commits every partition whose settled watermark moved. Serialised. */
+  commit(): Promise<void> {
+    this.committing = this.committing.then(async () => {
+      const offsets: { topic: string; partition: number; offset: string }[] = [];
+      const trackers: [PartitionOffsets, bigint][] = [];
+      for (const [key, tracker] of this.partitions) {
+        const next = tracker.takeCommit();
+        if (next === undefined) continue;
+        const sep = key.lastIndexOf(':');
+        offsets.push({ topic: key.slice(0, sep), partition: Number(key.slice(sep + 1)), offset: next.toString() });
+        trackers.push([tracker, next]);
+      }
+      if (offsets.length === 0) return;
+      try {
+        await this.consumer.commitOffsets(offsets);
+        for (const [tracker, next] of trackers) tracker.markCommitted(next);
+        this.logger.debug({ offsets }, 'committed');
+      } catch (err) {
+        // A rebalance in progress rejects commits; the next tick (or the new owner) catches up.
+        this.logger.warn({ err: (err as Error).message }, 'offset commit failed; will retry');
+      }
+    });
+    return this.committing;
+  }
+
+  private applyPause(): void {
+    const topics = new Set([...this.partitions.keys()].map((k) => k.slice(0, k.lastIndexOf(':'))));
+    for (const t of this.config.topics ?? []) topics.add(t);
+    this.consumer.pause([...topics].map((topic) => ({ topic })));
+  }
+
+  pause(): void {
+    if (this.paused || this.stopped) return;
+    this.paused = true;
+    this.applyPause();
+  }
+
+  resume(): void {
+    if (!this.paused || this.stopped) return;
+    this.paused = false;
+    this.consumer.resume(this.consumer.paused());
+  }
+
+  /**
+   * Stops fetching by pausing every topic. The consumer stays in the group so that the
+   * final commit in close() is still accepted (kafkajs leaves the group on stop).
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.applyPause();
+    this.paused = true;
+    this.stopped = true;
+  }
+
+  async close(): Promise<void> {
+    if (this.commitTimer) clearInterval(this.commitTimer);
+    await this.commit();
+    await this.consumer.disconnect();
+  }
+}

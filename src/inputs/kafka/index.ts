@@ -1,0 +1,55 @@
+/** The `kafka` input: a consumer group over a list of topics or a topic pattern. */
+import { Type, type Static } from '@sinclair/typebox';
+import type { InputSpec } from '../../core/component.js';
+import { connectionProperties } from './connection.js';
+import { KafkaInput } from './consumer.js';
+import { KafkaDeadLetterSink } from './dead-letter.js';
+
+export const kafkaInputConfig = Type.Object(
+  {
+    ...connectionProperties,
+    topics: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'Topics to consume.' })),
+    topicPattern: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'Regular expression of topics to consume (matched against the topics that exist when the pipeline starts).',
+      }),
+    ),
+    groupId: Type.String({ minLength: 1, description: 'Consumer group id; replicas of one pipeline share it and split the partitions.' }),
+    startFrom: Type.Union([Type.Literal('earliest'), Type.Literal('latest')], {
+      default: 'earliest',
+      description: 'Where a new consumer group starts. `earliest` (the default) indexes what is already in the topic; an existing group always resumes from its committed offsets.',
+    }),
+    codec: Type.Union([Type.Literal('plain'), Type.Literal('json')], {
+      default: 'plain',
+      description: '`plain`: the record value (UTF-8) becomes `message`. `json`: the value is a JSON object that becomes the event.',
+    }),
+    sessionTimeoutMs: Type.Integer({ minimum: 6000, default: 30000, description: 'Group session timeout.' }),
+    heartbeatIntervalMs: Type.Integer({ minimum: 100, default: 3000, description: 'Heartbeat interval; well under the session timeout.' }),
+    commitIntervalMs: Type.Integer({ minimum: 100, default: 1000, description: 'How often settled offsets are committed (also on revoke and on shutdown).' }),
+    maxBytesPerPartition: Type.Integer({ minimum: 1024, default: 1048576, description: 'Fetch size per partition.' }),
+    maxBytes: Type.Integer({ minimum: 1024, default: 10485760, description: 'Fetch size per request.' }),
+    maxWaitMs: Type.Integer({ minimum: 0, default: 500, description: 'How long a fetch waits for data on the broker.' }),
+    partitionsConsumedConcurrently: Type.Integer({ minimum: 1, default: 4, description: 'Partitions whose batches are handed over concurrently.' }),
+  },
+  { additionalProperties: false },
+);
+
+export type KafkaInputConfig = Static<typeof kafkaInputConfig>;
+
+export const kafka: InputSpec<typeof kafkaInputConfig> = {
+  kind: 'input',
+  name: 'kafka',
+  summary: 'Consume records from Kafka topics in a consumer group, committing only settled offsets.',
+  config: kafkaInputConfig,
+  create(config, ctx) {
+    if (!config.topics && !config.topicPattern) throw new Error('the kafka input needs "topics" or "topicPattern"');
+    return new KafkaInput(config, ctx.logger.child({ component: 'kafka' }));
+  },
+  createDeadLetterSink(config, deadLetter, ctx) {
+    return new KafkaDeadLetterSink(config, deadLetter, ctx.pipelineId, ctx.logger.child({ component: 'dead-letter' }));
+  },
+  codecOf(config) {
+    return config.codec;
+  },
+};

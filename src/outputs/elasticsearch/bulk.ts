@@ -1,0 +1,28 @@
+/**
+ * Classifying bulk results (design notes, "Delivery contract"): which outcomes settle an
+ * item, which are retried, which are dead-lettered.
+ */
+
+export type ItemOutcome = 'indexed' | 'retry' | 'rejected';
+
+export function classifyItem(status: number, opType: 'index' | 'create'): ItemOutcome {
+  if (status >= 200 && status < 300) return 'indexed';
+  // A `create` that finds the document already there means an earlier attempt indexed it.
+  if (status === 409 && opType === 'create') return 'indexed';
+  if (status === 429 || status >= 500) return 'retry';
+  return 'rejected';
+}
+
+/** Whole-request failures worth retrying: overload, gateway trouble, connection errors, timeouts. */
+export function isRetryableRequestError(err: unknown): boolean {
+  const e = err as { name?: string; meta?: { statusCode?: number } };
+  if (e.name === 'ConnectionError' || e.name === 'TimeoutError' || e.name === 'NoLivingConnectionsError') return true;
+  const status = e.meta?.statusCode;
+  return status === 429 || status === 502 || status === 503 || status === 504;
+}
+
+/** Exponential backoff with full jitter: uniform in [0, min(max, base * 2^attempt)). */
+export function backoffMs(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
+  const cap = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
+  return Math.floor(random() * cap);
+}

@@ -1,0 +1,201 @@
+/**
+ * Bulk indexing. Events are serialised into NDJSON as they arrive and batched by count,
+ * bytes and wait time; at most `concurrency` bulk requests run at once (p-queue). Each item
+ * of a response is handled on its own: indexed items settle, retryable ones are sent again
+ * (only them) after an exponential backoff with full jitter, rejected ones are reported as
+ * dead letters with Elasticsearch's error.
+ */
+import PQueue from 'p-queue';
+import type { Client } from '@elastic/elasticsearch';
+import type { Logger } from 'pino';
+import type { DeliveryResult, Output, OutputEvent } from '../../core/component.js';
+import { compileTemplate, type Template } from '../../core/template.js';
+import { backoffMs, classifyItem, isRetryableRequestError } from './bulk.js';
+import { createClient, probeCluster } from './client.js';
+import type { ElasticsearchOutputConfig } from './index.js';
+
+interface Item {
+  /** Action line and document line, newline-terminated. */
+  ndjson: string;
+  bytes: number;
+  index: string;
+  attempts: number;
+  done: (r: DeliveryResult) => void;
+}
+
+interface BulkResponseItem {
+  status: number;
+  error?: { type?: string; reason?: string; caused_by?: { type?: string; reason?: string } };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class ElasticsearchOutput implements Output {
+  private client: Client | undefined;
+  private readonly queue: PQueue;
+  private batch: Item[] = [];
+  private batchBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly index: Template;
+  private readonly documentId: Template | undefined;
+  private readonly routing: Template | undefined;
+  private readonly ingestPipeline: Template | undefined;
+  private readonly nodes: string[];
+  private outstanding = 0;
+  private idleWaiters: (() => void)[] = [];
+  private stopping = false;
+
+  constructor(
+    private readonly config: ElasticsearchOutputConfig,
+    private readonly logger: Logger,
+  ) {
+    this.queue = new PQueue({ concurrency: config.concurrency });
+    this.index = compileTemplate(config.index);
+    this.documentId = config.documentId ? compileTemplate(config.documentId) : undefined;
+    this.routing = config.routing ? compileTemplate(config.routing) : undefined;
+    this.ingestPipeline = config.ingestPipeline ? compileTemplate(config.ingestPipeline) : undefined;
+    this.nodes = config.nodes.flatMap((n) => n.split(',')).map((n) => n.trim()).filter(Boolean);
+  }
+
+  async start(): Promise<void> {
+    // Retry the first contact: at 3 a.m. the output must wait for Elasticsearch, not crash.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const info = await probeCluster(this.nodes[0]);
+        this.client = createClient({ nodes: this.nodes, maxRetries: 0, requestTimeout: this.config.requestTimeoutMs, compression: false }, info.major);
+        this.logger.info({ version: info.version }, 'connected to Elasticsearch');
+        return;
+      } catch (err) {
+        if (this.stopping) throw err;
+        const delay = backoffMs(attempt, 500, 10_000);
+        this.logger.warn({ err: (err as Error).message, retryInMs: delay }, 'Elasticsearch not reachable yet');
+        await sleep(delay);
+      }
+    }
+  }
+
+  write(item: OutputEvent): void {
+    const { event } = item;
+    const { '@metadata': _metadata, ...doc } = event;
+    const index = this.index.render(event);
+    const action: Record<string, string> = { _index: index };
+    if (!this.config.autoId) action._id = this.documentId ? this.documentId.render(event) : item.defaultId;
+    if (this.routing) action.routing = this.routing.render(event);
+    if (this.ingestPipeline) action.pipeline = this.ingestPipeline.render(event);
+    let ndjson: string;
+    try {
+      ndjson = `{"${this.config.opType}":${JSON.stringify(action)}}\n${JSON.stringify(doc)}\n`;
+    } catch (err) {
+      item.done({ ok: false, reason: 'encode_failed', error: `event cannot be serialised: ${(err as Error).message}` });
+      return;
+    }
+    const bytes = Buffer.byteLength(ndjson);
+    this.outstanding++;
+    const entry: Item = { ndjson, bytes, index, attempts: 0, done: (r) => this.settle(item, r) };
+    if (this.batchBytes + bytes > this.config.batchMaxBytes && this.batch.length > 0) this.sendBatch();
+    this.batch.push(entry);
+    this.batchBytes += bytes;
+    if (this.batch.length >= this.config.batchMaxDocs || this.batchBytes >= this.config.batchMaxBytes) this.sendBatch();
+    else if (!this.timer) this.timer = setTimeout(() => this.sendBatch(), this.config.batchMaxWaitMs);
+  }
+
+  private settle(item: OutputEvent, result: DeliveryResult): void {
+    item.done(result);
+    if (--this.outstanding === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private sendBatch(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.batch.length === 0) return;
+    const items = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    void this.queue.add(() => this.deliver(items));
+  }
+
+  /** Sends items until each is indexed or rejected; retries only what failed. */
+  private async deliver(initial: Item[]): Promise<void> {
+    let items = initial;
+    for (let round = 0; items.length > 0; round++) {
+      if (round > 0) await sleep(backoffMs(round - 1, this.config.retryInitialMs, this.config.retryMaxMs));
+      items = await this.attempt(items);
+      items = items.filter((it) => {
+        it.attempts++;
+        if (this.config.maxRetries !== undefined && it.attempts > this.config.maxRetries) {
+          it.done({ ok: false, reason: 'retries_exhausted', error: `not indexed after ${it.attempts} attempts`, extra: { 'es.index': it.index } });
+          return false;
+        }
+        return true;
+      });
+      if (items.length) this.logger.warn({ retrying: items.length, round: round + 1 }, 'bulk items will be retried');
+    }
+  }
+
+  /** One bulk request; returns the items to retry. */
+  private async attempt(items: Item[]): Promise<Item[]> {
+    let body = '';
+    for (const it of items) body += it.ndjson;
+    let response: { errors: boolean; items: Record<string, BulkResponseItem>[] };
+    try {
+      response = (await this.client!.transport.request({ method: 'POST', path: '/_bulk', bulkBody: body })) as typeof response;
+    } catch (err) {
+      if (isRetryableRequestError(err)) {
+        this.logger.warn({ err: (err as Error).message, items: items.length }, 'bulk request failed; retrying');
+        return items;
+      }
+      const status = (err as { meta?: { statusCode?: number } }).meta?.statusCode;
+      if (status === 413 && items.length > 1) {
+        // Too large for the server's http.max_content_length: halve and try again.
+        const half = Math.ceil(items.length / 2);
+        return [...(await this.attempt(items.slice(0, half))), ...(await this.attempt(items.slice(half)))];
+      }
+      const reason = status === 413 ? 'too_large' : 'es_rejected';
+      for (const it of items) {
+        it.done({ ok: false, reason, error: `bulk request rejected: ${(err as Error).message}`, extra: { 'es.status': String(status ?? ''), 'es.index': it.index } });
+      }
+      return [];
+    }
+    const retry: Item[] = [];
+    response.items.forEach((entry, i) => {
+      const it = items[i];
+      const result = Object.values(entry)[0];
+      switch (classifyItem(result.status, this.config.opType)) {
+        case 'indexed':
+          it.done({ ok: true });
+          break;
+        case 'retry':
+          retry.push(it);
+          break;
+        case 'rejected': {
+          const type = result.error?.type ?? 'unknown';
+          const cause = result.error?.caused_by ? ` (caused by ${result.error.caused_by.type}: ${result.error.caused_by.reason})` : '';
+          it.done({
+            ok: false,
+            reason: 'es_rejected',
+            error: `${type}: ${result.error?.reason ?? 'rejected'}${cause}`,
+            extra: { 'es.status': String(result.status), 'es.type': type, 'es.index': it.index },
+          });
+        }
+      }
+    });
+    return retry;
+  }
+
+  async flush(): Promise<void> {
+    this.sendBatch();
+    if (this.outstanding === 0) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.client?.close();
+  }
+}

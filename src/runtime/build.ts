@@ -1,0 +1,22 @@
+/** Instantiates a pipeline's filter steps (shared by `run`, `process`, `test` and `validate`). */
+import type { ComponentContext } from '../core/component.js';
+import type { PipelineDefinition } from '../config/load.js';
+import type { ChainStep } from './processor.js';
+
+export async function buildFilters(def: PipelineDefinition, ctx: ComponentContext): Promise<{ steps: ChainStep[]; close: () => Promise<void> }> {
+  const steps: ChainStep[] = [];
+  for (const step of def.filters) {
+    try {
+      const filter = await step.spec.create(step.config, { ...ctx, logger: ctx.logger.child({ filter: step.label }) });
+      steps.push({ label: step.label, filter, when: step.when });
+    } catch (err) {
+      throw new Error(`${step.position}: ${(err as Error).message}`);
+    }
+  }
+  return {
+    steps,
+    close: async () => {
+      for (const s of steps) await s.filter.close?.();
+    },
+  };
+}
