@@ -10,6 +10,8 @@ import { loadPipeline } from '../config/load.js';
 import { components } from '../registry.js';
 import { buildFilters } from '../runtime/build.js';
 import { RecordProcessor } from '../runtime/processor.js';
+import { processorOptions } from '../runtime/pipeline.js';
+import type { SourceRecord } from '../core/component.js';
 import type { Event } from '../core/event.js';
 import { createLogger } from './logger.js';
 
@@ -21,7 +23,7 @@ export async function processCommand(file: string, opts: { input?: string; metad
     const def = loadPipeline(file, components);
     const built = await buildFilters(def, { pipelineId: def.id, baseDir: def.baseDir, logger });
     close = built.close;
-    processor = new RecordProcessor(def.input.spec.codecOf(def.input.config), built.steps, def.limits.maxRecordBytes);
+    processor = new RecordProcessor(built.steps, processorOptions(def));
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     return 1;
@@ -35,16 +37,24 @@ export async function processCommand(file: string, opts: { input?: string; metad
     if (out && !process.stdout.write(out)) await once(process.stdout, 'drain');
     out = '';
   };
+  let chunk: SourceRecord[] = [];
+  const processChunk = async () => {
+    const outcomes = processor.processBatch(chunk);
+    outcomes.forEach((outcome, i) => {
+      if (outcome.kind === 'dead') {
+        process.stderr.write(`${JSON.stringify({ reason: outcome.reason, error: outcome.error, stage: outcome.stage, record: chunk[i].value!.toString('utf8') })}\n`);
+        return;
+      }
+      for (const event of outcome.events) out += `${JSON.stringify(opts.metadata ? event : withoutMetadata(event))}\n`;
+    });
+    chunk = [];
+    await flushOut();
+  };
   for await (const line of lines) {
-    const record = { topic: 'stdin', partition: 0, offset: String(offset++), key: null, value: Buffer.from(line, 'utf8'), timestamp: now, headers: {} };
-    const outcome = processor.process(record);
-    if (outcome.kind === 'dead') {
-      process.stderr.write(`${JSON.stringify({ reason: outcome.reason, error: outcome.error, stage: outcome.stage, record: line })}\n`);
-      continue;
-    }
-    for (const event of outcome.events) out += `${JSON.stringify(opts.metadata ? event : withoutMetadata(event))}\n`;
-    if (out.length > 1 << 16) await flushOut();
+    chunk.push({ topic: 'stdin', partition: 0, offset: String(offset++), key: null, value: Buffer.from(line, 'utf8'), timestamp: now, headers: {} });
+    if (chunk.length >= 500) await processChunk();
   }
+  await processChunk();
   await flushOut();
   await close();
   return 0;

@@ -35,6 +35,17 @@ export const limitsSchema = Type.Object(
       default: 1024 * 1024,
       description: 'Records with a larger value are dead-lettered with reason `too_large` before decoding.',
     }),
+    filterTimeoutMs: Type.Integer({
+      minimum: 1,
+      default: 250,
+      description:
+        'Time one event may spend in the filter chain. A step that runs longer (a regex backtracking catastrophically) is interrupted, so one nasty line never stalls its partition.',
+    }),
+    onFilterTimeout: Type.Union([Type.Literal('tag'), Type.Literal('dead_letter')], {
+      default: 'tag',
+      description:
+        '`tag`: the event goes on without the interrupted step and is tagged (`_groktimeout` for grok, `_filtertimeout` otherwise). `dead_letter`: the record goes to the dead-letter topic with reason `filter_timeout`.',
+    }),
   },
   { additionalProperties: false, description: 'Bounds that keep memory flat whatever the input does.' },
 );

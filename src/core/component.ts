@@ -80,13 +80,19 @@ export interface SourceRecord {
   headers: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
 }
 
+/** A record handed to the runtime, with the callback that settles it. */
+export interface AcceptedRecord {
+  record: SourceRecord;
+  /** Called exactly once, when the record is settled in the sense of the delivery contract. */
+  settle: () => void;
+}
+
 /**
- * The runtime's side of an input. `accept` is called for every record in source order per
- * partition; `settle` must be called exactly once when the record is settled in the sense
- * of the delivery contract. The input owns its offsets and commits only settled ones.
+ * The runtime's side of an input. Records come in batches (what one fetch returned), in
+ * source order per partition. The input owns its offsets and commits only settled ones.
  */
 export interface RecordSink {
-  accept(record: SourceRecord, settle: () => void): void;
+  accept(batch: AcceptedRecord[]): void;
 }
 
 export interface Input {

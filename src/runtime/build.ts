@@ -8,7 +8,7 @@ export async function buildFilters(def: PipelineDefinition, ctx: ComponentContex
   for (const step of def.filters) {
     try {
       const filter = await step.spec.create(step.config, { ...ctx, logger: ctx.logger.child({ filter: step.label }) });
-      steps.push({ label: step.label, filter, when: step.when });
+      steps.push({ label: step.label, filter, when: step.when, timeoutTag: step.spec.timeoutTag });
     } catch (err) {
       throw new Error(`${step.position}: ${(err as Error).message}`);
     }

@@ -8,10 +8,10 @@
  * bounded: the input is paused at the limit and resumed when enough has settled.
  */
 import type { Logger } from 'pino';
-import type { DeadLetterSink, DeliveryResult, Input, Output, RecordSink, SourceRecord } from '../core/component.js';
+import type { AcceptedRecord, DeadLetterSink, DeliveryResult, Input, Output, RecordSink, SourceRecord } from '../core/component.js';
 import type { PipelineDefinition } from '../config/load.js';
 import { buildFilters } from './build.js';
-import { RecordProcessor } from './processor.js';
+import { RecordProcessor, type Outcome } from './processor.js';
 
 export interface PipelineStats {
   recordsIn: number;
@@ -45,7 +45,7 @@ export class Pipeline implements RecordSink {
     const ctx = { pipelineId: def.id, baseDir: def.baseDir, logger: this.logger };
     const { steps, close } = await buildFilters(def, ctx);
     this.closeFilters = close;
-    this.processor = new RecordProcessor(def.input.spec.codecOf(def.input.config), steps, def.limits.maxRecordBytes);
+    this.processor = new RecordProcessor(steps, processorOptions(def));
     this.output = def.output.spec.create(def.output.config, ctx);
     this.input = def.input.spec.create(def.input.config, ctx);
     this.deadLetters = def.input.spec.createDeadLetterSink(def.input.config, def.deadLetter, ctx);
@@ -55,17 +55,25 @@ export class Pipeline implements RecordSink {
     this.logger.info({ deadLetterTopic: def.deadLetter.topic, filters: steps.length }, 'pipeline started');
   }
 
-  accept(record: SourceRecord, settle: () => void): void {
-    const bytes = record.value?.length ?? 0;
+  accept(batch: AcceptedRecord[]): void {
     const { stats } = this;
-    stats.recordsIn++;
-    stats.inFlightRecords++;
-    stats.inFlightBytes += bytes;
+    for (const { record } of batch) {
+      stats.recordsIn++;
+      stats.inFlightRecords++;
+      stats.inFlightBytes += record.value?.length ?? 0;
+    }
     if (!stats.paused && (stats.inFlightRecords >= this.def.limits.maxInFlightEvents || stats.inFlightBytes >= this.def.limits.maxInFlightBytes)) {
       stats.paused = true;
       this.input.pause();
       this.logger.debug({ inFlightRecords: stats.inFlightRecords, inFlightBytes: stats.inFlightBytes }, 'in-flight limit reached; fetching paused');
     }
+    const outcomes = this.processor.processBatch(batch.map((a) => a.record));
+    for (let i = 0; i < batch.length; i++) this.deliver(batch[i], outcomes[i]);
+  }
+
+  private deliver({ record, settle }: AcceptedRecord, outcome: Outcome): void {
+    const { stats } = this;
+    const bytes = record.value?.length ?? 0;
     let finished = false;
     const finish = () => {
       if (finished) return;
@@ -73,7 +81,6 @@ export class Pipeline implements RecordSink {
       settle();
       this.released(bytes);
     };
-    const outcome = this.processor.process(record);
     if (outcome.kind === 'dead') {
       this.deadLetter(record, outcome.reason, outcome.error, outcome.stage, undefined, finish);
       return;
@@ -148,4 +155,13 @@ export class Pipeline implements RecordSink {
     await this.closeFilters?.();
     this.logger.info({ stats: this.stats }, 'pipeline stopped');
   }
+}
+
+export function processorOptions(def: PipelineDefinition) {
+  return {
+    codec: def.input.spec.codecOf(def.input.config),
+    maxRecordBytes: def.limits.maxRecordBytes,
+    filterTimeoutMs: def.limits.filterTimeoutMs,
+    onFilterTimeout: def.limits.onFilterTimeout,
+  };
 }

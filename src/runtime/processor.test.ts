@@ -4,11 +4,12 @@ import { FilterError, type Filter } from '../core/component.js';
 import { RecordProcessor, type ChainStep } from './processor.js';
 
 const record = (value: string) => ({ topic: 't', partition: 1, offset: '7', key: Buffer.from('k'), value: Buffer.from(value), timestamp: '1700000000000', headers: { h: Buffer.from('v') } });
+const opts = (codec: string, maxRecordBytes = 1024) => ({ codec, maxRecordBytes, filterTimeoutMs: 100, onFilterTimeout: 'tag' as const });
 const step = (label: string, filter: Filter, when?: string): ChainStep => ({ label, filter, when: when ? compileCondition(when) : undefined });
 
 describe('RecordProcessor', () => {
   it('decodes, adds @metadata.kafka and @timestamp from the record', () => {
-    const p = new RecordProcessor('plain', [], 1024);
+    const p = new RecordProcessor([], opts('plain', 1024));
     const out = p.process(record('hello'));
     expect(out).toEqual({
       kind: 'events',
@@ -16,7 +17,7 @@ describe('RecordProcessor', () => {
     });
   });
   it('keeps an @timestamp the record brings', () => {
-    const p = new RecordProcessor('json', [], 1024);
+    const p = new RecordProcessor([], opts('json', 1024));
     const out = p.process(record('{"@timestamp":"2020-01-01T00:00:00.000Z"}'));
     expect(out.kind === 'events' && out.events[0]['@timestamp']).toBe('2020-01-01T00:00:00.000Z');
   });
@@ -26,18 +27,54 @@ describe('RecordProcessor', () => {
       step('split', { process: (e) => [{ ...e, n: 1 }, { ...e, n: 2 }] }),
       step('drop', { process: () => null }, 'n == 1'),
     ];
-    const p = new RecordProcessor('plain', steps, 1024);
+    const p = new RecordProcessor(steps, opts('plain', 1024));
     const a = p.process(record('abc'));
     expect(a.kind === 'events' && a.events.map((e) => [e.tagged, e.n])).toEqual([[true, 2]]);
     const b = p.process(record('xyz'));
     expect(b.kind === 'events' && b.events.map((e) => [e.tagged, e.n])).toEqual([[undefined, 2]]);
   });
   it('turns a filter exception into a dead letter naming the stage', () => {
-    const p = new RecordProcessor('plain', [step('boom', { process: () => { throw new FilterError('bad field'); } })], 1024);
+    const p = new RecordProcessor([step('boom', { process: () => { throw new FilterError('bad field'); } })], opts('plain', 1024));
     expect(p.process(record('x'))).toEqual({ kind: 'dead', reason: 'filter_error', error: 'bad field', stage: 'filter:boom' });
   });
   it('dead-letters oversized records before decoding and undecodable ones', () => {
-    expect(new RecordProcessor('plain', [], 3).process(record('four'))).toMatchObject({ kind: 'dead', reason: 'too_large', stage: 'input' });
-    expect(new RecordProcessor('json', [], 1024).process(record('{nope'))).toMatchObject({ kind: 'dead', reason: 'decode_failed', stage: 'input' });
+    expect(new RecordProcessor([], opts('plain', 3)).process(record('four'))).toMatchObject({ kind: 'dead', reason: 'too_large', stage: 'input' });
+    expect(new RecordProcessor([], opts('json', 1024)).process(record('{nope'))).toMatchObject({ kind: 'dead', reason: 'decode_failed', stage: 'input' });
+  });
+
+  describe('bounded time', () => {
+    // (a+)+$ on 'aaaa…b' backtracks exponentially: minutes of CPU without the limit.
+    const catastrophic = { process: (e: Record<string, unknown>) => void (e.matched = /^(a+)+$/.test(String(e.message))) };
+    const evil = 'a'.repeat(40) + 'b';
+
+    it('tags an event whose step exceeds the limit and processes the next record normally', () => {
+      const p = new RecordProcessor([step('slow', catastrophic), step('after', { process: (e) => void (e.after = true) })], opts('plain'));
+      const started = performance.now();
+      const [first, second] = p.processBatch([record(evil), record('aaaa')]);
+      const elapsed = performance.now() - started;
+      expect(elapsed).toBeLessThan(1000);
+      expect(first).toMatchObject({ kind: 'events', events: [{ message: evil, after: true, tags: ['_filtertimeout'] }] });
+      expect(first.kind === 'events' && first.events[0].matched).toBeUndefined();
+      expect(second).toMatchObject({ kind: 'events', events: [{ message: 'aaaa', matched: true, after: true }] });
+    });
+
+    it("uses the step's own timeout tag", () => {
+      const p = new RecordProcessor([{ ...step('grok', catastrophic), timeoutTag: '_groktimeout' }], opts('plain'));
+      expect(p.processBatch([record(evil)])[0]).toMatchObject({ kind: 'events', events: [{ tags: ['_groktimeout'] }] });
+    });
+
+    it('dead-letters with filter_timeout when so configured', () => {
+      const p = new RecordProcessor([step('slow', catastrophic)], { ...opts('plain'), onFilterTimeout: 'dead_letter' });
+      const [out, next] = p.processBatch([record(evil), record('aa')]);
+      expect(out).toMatchObject({ kind: 'dead', reason: 'filter_timeout', stage: 'filter:slow' });
+      expect(next).toMatchObject({ kind: 'events', events: [{ matched: true }] });
+    });
+
+    it('never times out a batch of normal records that together take longer than the limit', () => {
+      const busy = { process: (e: Record<string, unknown>) => { const until = performance.now() + 2; while (performance.now() < until); e.ok = true; } };
+      const p = new RecordProcessor([step('busy', busy)], opts('plain'));
+      const outcomes = p.processBatch(Array.from({ length: 100 }, (_, i) => record(`r${i}`)));
+      expect(outcomes.every((o) => o.kind === 'events' && o.events[0].ok === true && o.events[0].tags === undefined)).toBe(true);
+    });
   });
 });

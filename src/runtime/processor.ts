@@ -1,10 +1,19 @@
 /**
- * From one source record to the events it becomes: size check, decoding, `@metadata.kafka`,
- * then the filter chain. Shared by `sluice run` and `sluice process`, so what `process`
- * prints is exactly what `run` would index.
+ * From source records to the events they become: size check, decoding, `@metadata.kafka`,
+ * then the filter chain. Shared by `sluice run`, `sluice process` and `sluice test`, so
+ * what `process` prints is exactly what `run` would index.
+ *
+ * Bounded time: JavaScript regexes cannot be cancelled from inside, and one line that makes
+ * a pattern backtrack catastrophically would otherwise stall its partition forever. Batches
+ * therefore run inside `vm.Script#runInContext` with a timeout, which has V8 interrupt the
+ * running code (regex backtracking included). Work is cut into slices of a fraction of the
+ * limit, so a timeout can only fire when a single event has used most of it; that event is
+ * then tagged and re-run without the interrupted step, or dead-lettered, and the batch goes
+ * on with the next record.
  */
+import vm from 'node:vm';
 import type { Filter, SourceRecord } from '../core/component.js';
-import type { Event } from '../core/event.js';
+import { addTag, type Event } from '../core/event.js';
 import { codecs, DecodeError, type Codec } from '../codecs/index.js';
 import type { Condition } from '../core/condition.js';
 
@@ -12,34 +21,107 @@ export interface ChainStep {
   label: string;
   filter: Filter;
   when?: Condition;
+  /** Tag added when this step is interrupted and the pipeline tags rather than dead-letters. */
+  timeoutTag?: string;
 }
 
 export type Outcome =
   | { kind: 'events'; events: Event[] }
   | { kind: 'dead'; reason: string; error: string; stage: string };
 
+export interface ProcessorOptions {
+  codec: string;
+  maxRecordBytes: number;
+  filterTimeoutMs: number;
+  onFilterTimeout: 'tag' | 'dead_letter';
+}
+
 function headerText(v: unknown): string {
   if (Array.isArray(v)) return v.map(headerText).join(',');
   return Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
 }
 
+const DEFAULT_TIMEOUT_TAG = '_filtertimeout';
+const TIMEOUT_CODE = 'ERR_SCRIPT_EXECUTION_TIMEOUT';
+
 export class RecordProcessor {
   private readonly codec: Codec;
+  /** Index of the step running right now: tells which step a timeout interrupted. */
+  private currentStep = -1;
+  private readonly script = new vm.Script('run()');
+  /** One context for the processor's life (creating one costs far more than a call). */
+  private readonly context: vm.Context;
+  private guarded: () => unknown = () => undefined;
+  private readonly sliceMs: number;
 
   constructor(
-    codecName: string,
     private readonly steps: ChainStep[],
-    private readonly maxRecordBytes: number,
+    private readonly options: ProcessorOptions,
   ) {
-    const codec = codecs[codecName];
-    if (!codec) throw new Error(`unknown codec "${codecName}"`);
+    const codec = codecs[options.codec];
+    if (!codec) throw new Error(`unknown codec "${options.codec}"`);
     this.codec = codec;
+    this.sliceMs = Math.max(1, options.filterTimeoutMs / 4);
+    this.context = vm.createContext({ run: () => this.guarded() });
   }
 
-  process(record: SourceRecord): Outcome {
+  /** Runs `fn` so that V8 interrupts it after the time limit (throws ERR_SCRIPT_EXECUTION_TIMEOUT). */
+  private runGuarded<T>(fn: () => T): T {
+    this.guarded = fn;
+    return this.script.runInContext(this.context, { timeout: this.options.filterTimeoutMs }) as T;
+  }
+
+  /** Processes records in order; every record gets exactly one outcome. */
+  processBatch(records: readonly SourceRecord[]): Outcome[] {
+    const outcomes: Outcome[] = new Array(records.length);
+    let next = 0;
+    // The slice loop runs inside the guarded script; `next` advances as records finish.
+    const run = () => {
+      const deadline = performance.now() + this.sliceMs;
+      while (next < records.length) {
+        outcomes[next] = this.process(records[next]);
+        next++;
+        if (performance.now() > deadline) return;
+      }
+    };
+    while (next < records.length) {
+      try {
+        this.runGuarded(run);
+      } catch (err) {
+        if ((err as { code?: string }).code !== TIMEOUT_CODE) throw err;
+        outcomes[next] = this.timedOut(records[next], this.currentStep, new Set());
+        next++;
+      }
+    }
+    return outcomes;
+  }
+
+  /** A record whose chain was interrupted in step `stepIndex`. */
+  private timedOut(record: SourceRecord, stepIndex: number, skipped: Set<number>): Outcome {
+    const step = this.steps[stepIndex];
+    const label = step ? step.label : 'input';
+    if (!step || this.options.onFilterTimeout === 'dead_letter') {
+      return { kind: 'dead', reason: 'filter_timeout', error: `processing took longer than limits.filterTimeoutMs (${this.options.filterTimeoutMs} ms) in ${label}`, stage: step ? `filter:${label}` : 'input' };
+    }
+    skipped.add(stepIndex);
+    const tags = [...skipped].map((i) => this.steps[i].timeoutTag ?? DEFAULT_TIMEOUT_TAG);
+    // Filters are deterministic: re-running the record without the interrupted step gives
+    // the event that step would have received, minus that step's work.
+    try {
+      const outcome = this.runGuarded(() => this.process(record, skipped));
+      if (outcome.kind === 'events') for (const e of outcome.events) for (const t of tags) addTag(e, t);
+      return outcome;
+    } catch (err) {
+      if ((err as { code?: string }).code !== TIMEOUT_CODE) throw err;
+      return this.timedOut(record, this.currentStep, skipped);
+    }
+  }
+
+  process(record: SourceRecord, skip?: ReadonlySet<number>): Outcome {
+    this.currentStep = -1;
     const value = record.value ?? Buffer.alloc(0);
-    if (value.length > this.maxRecordBytes) {
-      return { kind: 'dead', reason: 'too_large', error: `record value is ${value.length} bytes, more than limits.maxRecordBytes (${this.maxRecordBytes})`, stage: 'input' };
+    if (value.length > this.options.maxRecordBytes) {
+      return { kind: 'dead', reason: 'too_large', error: `record value is ${value.length} bytes, more than limits.maxRecordBytes (${this.options.maxRecordBytes})`, stage: 'input' };
     }
     let event: Event;
     try {
@@ -66,12 +148,15 @@ export class RecordProcessor {
       headers,
     };
     event['@metadata'] = metadata;
-    return this.runChain(event);
+    return this.runChain(event, skip);
   }
 
-  runChain(event: Event): Outcome {
+  private runChain(event: Event, skip?: ReadonlySet<number>): Outcome {
     let events: Event[] = [event];
-    for (const step of this.steps) {
+    for (let s = 0; s < this.steps.length; s++) {
+      if (skip?.has(s)) continue;
+      const step = this.steps[s];
+      this.currentStep = s;
       let next: Event[] | undefined;
       for (let i = 0; i < events.length; i++) {
         const ev = events[i];
@@ -95,6 +180,7 @@ export class RecordProcessor {
       if (next) events = next;
       if (events.length === 0) break;
     }
+    this.currentStep = -1;
     return { kind: 'events', events };
   }
 }

@@ -9,7 +9,7 @@
  */
 import kafkajs, { type Consumer, type EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { Input, RecordSink, SourceRecord } from '../../core/component.js';
+import type { AcceptedRecord, Input, RecordSink, SourceRecord } from '../../core/component.js';
 import { createKafka } from './connection.js';
 import { PartitionOffsets } from './offsets.js';
 import type { KafkaInputConfig } from './index.js';
@@ -68,6 +68,8 @@ export class KafkaInput implements Input {
       tracker = new PartitionOffsets();
       this.partitions.set(key, tracker);
     }
+    const accepted: AcceptedRecord[] = [];
+    let last: string | undefined;
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) break;
       const offset = BigInt(message.offset);
@@ -81,10 +83,12 @@ export class KafkaInput implements Input {
           timestamp: message.timestamp,
           headers: message.headers ?? {},
         };
-        sink.accept(record, tracker.accept(offset));
+        accepted.push({ record, settle: tracker.accept(offset) });
       }
-      resolveOffset(message.offset);
+      last = message.offset;
     }
+    if (accepted.length) sink.accept(accepted);
+    if (last !== undefined) resolveOffset(last);
     await heartbeat();
   }
 
