@@ -1,7 +1,7 @@
 /**
  * Kafka compression codecs for kafkajs, which only ships gzip. All pure JavaScript, so
  * nothing native is built or downloaded at install time. Decompression is what the input
- * needs; the dead-letter producer writes uncompressed (gzip if configured).
+ * needs; sluice's own producers write uncompressed or gzip (snappy also works).
  */
 import kafkajs from 'kafkajs';
 import SnappyJS from 'snappyjs';
@@ -43,7 +43,8 @@ export function registerCompressionCodecs(): void {
     decompress: async (buf: Buffer) => snappyDecompress(buf),
   });
   CompressionCodecs[CompressionTypes.LZ4] = () => ({
-    compress: async (encoder: { buffer: Buffer }) => Buffer.from(lz4.compress(encoder.buffer)),
+    // lz4js writes frames with dependent blocks, which brokers refuse; decompression only.
+    compress: unsupported('lz4'),
     decompress: async (buf: Buffer) => Buffer.from(lz4.decompress(buf)),
   });
   CompressionCodecs[CompressionTypes.ZSTD] = () => ({

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs Debian packages the tests use when their command is missing:
+#   scripts/ensure-debian-packages.sh docker-compose:docker-compose [command:package ...]
+# Idempotent and quiet when everything is present. Needs root (or sudo) to install.
+set -euo pipefail
+missing=()
+for pair in "$@"; do
+  cmd=${pair%%:*}
+  pkg=${pair#*:}
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo -n"; else
+    echo "missing Debian packages: ${missing[*]} (run as root, or install them: apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+fi
+echo "installing Debian packages: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

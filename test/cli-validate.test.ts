@@ -1,0 +1,39 @@
+/** `sluice validate`, run as users run it: the real CLI on real files. */
+import { describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { runSluice } from './helpers/sluice.js';
+
+const invalid = (name: string) => `test/fixtures/invalid/${name}`;
+
+describe('sluice validate', () => {
+  it('accepts every example pipeline', () => {
+    const files = readdirSync('pipelines').filter((f) => f.endsWith('.json') && !f.endsWith('.test.json')).map((f) => `pipelines/${f}`);
+    expect(files.length).toBeGreaterThan(0);
+    const r = runSluice(['validate', ...files]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  const cases: Array<[string, RegExp]> = [
+    ['misspelt-key.json', /misspelt-key\.json:3:69: \$\.input\.kafka\.grupId: unknown key "grupId" in the kafka input; did you mean "groupId"\?/],
+    ['wrong-type.json', /wrong-type\.json:4:79: \$\.output\.elasticsearch\.batchMaxDocs: expected integer, found "lots"/],
+    ['unset-env.json', /unset-env\.json:3:37: \$\.input\.kafka\.brokers\[0\]: environment variable SLUICE_TEST_SURELY_UNSET_BROKERS is not set/],
+    ['bad-when.json', /bad-when\.json:5:57: \$\.filters\[0\]\.when: invalid condition: expected "\)", found the end of the expression/],
+    ['invalid-json.json', /invalid-json\.json:3:76: \$: invalid JSON: expected "," \(or a closing bracket\)/],
+    ['unknown-filter.json', /unknown-filter\.json:4:17: \$\.filters\[0\]\.mutat: unknown filter "mutat"; did you mean "mutate"\?/],
+    ['bad-enum.json', /bad-enum\.json:3:89: \$\.input\.kafka\.codec: expected one of "plain", "json", found "jsn"; did you mean "json"\?/],
+  ];
+  for (const [file, message] of cases) {
+    it(`rejects ${file} with file:line:col and a useful message`, () => {
+      const r = runSluice(['validate', invalid(file)]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(message);
+    });
+  }
+
+  it('reports every broken file in one run and exits 1', () => {
+    const r = runSluice(['validate', ...cases.map(([f]) => invalid(f))]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`${cases.length} of ${cases.length} pipeline file\\(s\\) invalid`));
+  });
+});
