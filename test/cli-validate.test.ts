@@ -15,13 +15,13 @@ describe('sluice validate', () => {
   });
 
   const cases: Array<[string, RegExp]> = [
-    ['misspelt-key.json', /misspelt-key\.json:3:69: \$\.input\.kafka\.grupId: unknown key "grupId" in the kafka input; did you mean "groupId"\?/],
-    ['wrong-type.json', /wrong-type\.json:4:79: \$\.output\.elasticsearch\.batchMaxDocs: expected integer, found "lots"/],
+    ['misspelt-key.json', /misspelt-key\.json:3:73: \$\.input\.kafka\.grupId: unknown key "grupId" in the kafka input; did you mean "groupId"\?/],
+    ['wrong-type.json', /wrong-type\.json:4:86: \$\.output\.elasticsearch\.batchMaxDocs: expected integer, found "lots"/],
     ['unset-env.json', /unset-env\.json:3:37: \$\.input\.kafka\.brokers\[0\]: environment variable SLUICE_TEST_SURELY_UNSET_BROKERS is not set/],
-    ['bad-when.json', /bad-when\.json:5:57: \$\.filters\[0\]\.when: invalid condition: expected "\)", found the end of the expression/],
-    ['invalid-json.json', /invalid-json\.json:3:76: \$: invalid JSON: expected "," \(or a closing bracket\)/],
-    ['unknown-filter.json', /unknown-filter\.json:4:17: \$\.filters\[0\]\.mutat: unknown filter "mutat"; did you mean "mutate"\?/],
-    ['bad-enum.json', /bad-enum\.json:3:89: \$\.input\.kafka\.codec: expected one of "plain", "json", found "jsn"; did you mean "json"\?/],
+    ['bad-when.json', /bad-when\.json:5:66: \$\.filters\[0\]\.when: invalid condition: expected "\)", found the end of the expression/],
+    ['invalid-json.json', /invalid-json\.json:3:72: \$: invalid JSON: expected "," \(or a closing bracket\)/],
+    ['unknown-filter.json', /unknown-filter\.json:4:18: \$\.filters\[0\]\.mutat: unknown filter "mutat"; did you mean "mutate"\?/],
+    ['bad-enum.json', /bad-enum\.json:3:98: \$\.input\.kafka\.codec: expected one of "plain", "json", found "jsn"; did you mean "json"\?/],
   ];
   for (const [file, message] of cases) {
     it(`rejects ${file} with file:line:col and a useful message`, () => {

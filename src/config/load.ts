@@ -77,6 +77,16 @@ export function loadPipeline(file: string, components: Components, env: Env = pr
   };
 }
 
+/** Offset in a raw JSON string literal (quotes included) of the decoded character at `index`. */
+function rawOffset(literal: string, index: number): number {
+  let raw = 1; // the opening quote
+  for (let decoded = 0; decoded < index && raw < literal.length - 1; decoded++) {
+    if (literal[raw] === '\\') raw += literal[raw + 1] === 'u' ? 6 : 2;
+    else raw++;
+  }
+  return raw;
+}
+
 function sortErrors(errors: SourceError[]): SourceError[] {
   return [...errors].sort((a, b) => a.line - b.line || a.column - b.column);
 }
@@ -140,7 +150,7 @@ function placeFilter(doc: SourceDoc, index: number, entry: unknown, specs: Filte
   const [name] = typeKeys;
   const spec = specs.find((s) => s.name === name);
   if (!spec) {
-    errors.push(unknownComponent(doc, path, name, [...names, ...COMMON_KEYS], 'filter'));
+    errors.push(unknownComponent(doc, path, name, names, 'filter'));
     return undefined;
   }
   const before = errors.length;
@@ -155,9 +165,8 @@ function placeFilter(doc: SourceDoc, index: number, entry: unknown, specs: Filte
     } catch (e) {
       if (!(e instanceof ConditionSyntaxError)) throw e;
       const whenNode = nodeAt(doc, [...path, 'when']);
-      // +1 skips the opening quote, so the column points at the offending character
-      // (exact as long as the expression has no escape sequences before it).
-      errors.push(errorAt(doc, (whenNode?.offset ?? 0) + 1 + e.position, formatPath([...path, 'when']), `invalid condition: ${e.detail}`));
+      const offset = whenNode ? whenNode.offset + rawOffset(doc.text.slice(whenNode.offset, whenNode.offset + whenNode.length), e.position) : 0;
+      errors.push(errorAt(doc, offset, formatPath([...path, 'when']), `invalid condition: ${e.detail}`));
     }
   }
   if (errors.length > before) return undefined;

@@ -95,8 +95,16 @@ function describeError(doc: SourceDoc, segs: PathSegment[], e: ErrorObject, what
     case 'const':
       return at(node?.offset, segs, `expected ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}, found ${found}`);
     case 'anyOf':
-    case 'oneOf':
+    case 'oneOf': {
+      // A union of literals (TypeBox's string enums): say which values are allowed.
+      const branches = ((e.parentSchema as { anyOf?: { const?: unknown }[]; oneOf?: { const?: unknown }[] }).anyOf ?? (e.parentSchema as { oneOf?: { const?: unknown }[] }).oneOf ?? []);
+      if (branches.length && branches.every((b) => b.const !== undefined)) {
+        const values = branches.map((b) => b.const);
+        const hint = typeof e.data === 'string' ? suggest(e.data, values.map(String)) : undefined;
+        return at(node?.offset, segs, `expected one of ${values.map((v) => JSON.stringify(v)).join(', ')}, found ${found}${hint ? `; did you mean "${hint}"?` : ''}`);
+      }
       return at(node?.offset, segs, `${found} matches none of the allowed forms${e.parentSchema && (e.parentSchema as { description?: string }).description ? ` (${(e.parentSchema as { description: string }).description})` : ''}`);
+    }
     default:
       return at(node?.offset, segs, `${e.message ?? 'is invalid'}${e.keyword === 'pattern' || e.keyword === 'format' ? `, found ${found}` : ''}`);
   }

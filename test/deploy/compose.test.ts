@@ -12,6 +12,15 @@ import { variablesSluiceReads } from '../helpers/env-usage.js';
 
 let config: any;
 
+/** docker-compose 1.x prints volumes in the short form `source:target[:mode]`. */
+function mounts(service: any): { source: string; target: string; readOnly: boolean }[] {
+  return (service.volumes ?? []).map((v: any) => {
+    if (typeof v !== 'string') return { source: v.source, target: v.target, readOnly: Boolean(v.read_only) };
+    const [source, target, mode] = v.split(':');
+    return { source, target, readOnly: mode === 'ro' };
+  });
+}
+
 beforeAll(() => {
   execFileSync(join(ROOT, 'scripts', 'ensure-debian-packages.sh'), ['docker-compose:docker-compose'], { stdio: 'inherit' });
   const r = spawnSync('docker-compose', ['-f', join(ROOT, 'docker-compose.yml'), 'config'], { cwd: ROOT, encoding: 'utf8' });
@@ -31,15 +40,15 @@ describe('docker-compose.yml', () => {
     expect(kafka.environment.KAFKA_PROCESS_ROLES).toBe('broker,controller');
     expect(kafka.environment.KAFKA_ADVERTISED_LISTENERS).toMatch(/INTERNAL:\/\/kafka:19092/);
     expect(kafka.environment.KAFKA_ADVERTISED_LISTENERS).toMatch(/EXTERNAL:\/\/localhost:9092/);
-    expect(kafka.volumes.some((v: any) => v.source === 'kafka-data' && v.target === kafka.environment.KAFKA_LOG_DIRS)).toBe(true);
-    expect(config.services.elasticsearch.volumes.some((v: any) => v.source === 'es-data')).toBe(true);
+    expect(mounts(kafka).some((v) => v.source === 'kafka-data' && v.target === kafka.environment.KAFKA_LOG_DIRS)).toBe(true);
+    expect(mounts(config.services.elasticsearch).some((v) => v.source === 'es-data')).toBe(true);
     expect(config.services.kibana).toBeDefined();
   });
 
   it('runs sluice on the mounted pipelines with the container addresses', () => {
     const sluice = config.services.sluice;
     expect(sluice.command).toEqual(['run', '/etc/sluice/pipelines']);
-    expect(sluice.volumes.some((v: any) => v.target === '/etc/sluice/pipelines' && v.read_only)).toBe(true);
+    expect(mounts(sluice).some((v) => v.target === '/etc/sluice/pipelines' && v.readOnly)).toBe(true);
     expect(sluice.environment.KAFKA_BROKERS).toBe('kafka:19092');
     expect(sluice.environment.ES_URL).toBe('http://elasticsearch:9200');
   });
