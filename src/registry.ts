@@ -5,11 +5,23 @@
 import type { Components } from './config/load.js';
 import { kafka } from './inputs/kafka/index.js';
 import { elasticsearch } from './outputs/elasticsearch/index.js';
+import { csv } from './filters/csv/index.js';
+import { date } from './filters/date/index.js';
+import { dissect } from './filters/dissect/index.js';
+import { drop } from './filters/drop/index.js';
+import { fingerprint } from './filters/fingerprint/index.js';
+import { geoip } from './filters/geoip/index.js';
 import { json } from './filters/json/index.js';
+import { kv } from './filters/kv/index.js';
 import { mutate } from './filters/mutate/index.js';
+import { split } from './filters/split/index.js';
+import { translate } from './filters/translate/index.js';
+import { truncate } from './filters/truncate/index.js';
+import { urldecode } from './filters/urldecode/index.js';
+import { useragent } from './filters/useragent/index.js';
 
 export const components: Components = {
   inputs: [kafka],
-  filters: [json, mutate],
+  filters: [csv, date, dissect, drop, fingerprint, geoip, json, kv, mutate, split, translate, truncate, urldecode, useragent],
   outputs: [elasticsearch],
 };
