@@ -130,8 +130,14 @@ export interface InputSpec<S extends TSchema = TSchema> {
   create(config: Static<S>, ctx: ComponentContext): Input;
   /** Dead letters are written through the input's own connection settings. */
   createDeadLetterSink(config: Static<S>, deadLetter: DeadLetterConfig, ctx: ComponentContext): DeadLetterSink;
-  /** The decoder the input's `codec` setting selects. */
-  codecOf(config: Static<S>): string;
+  /** How the input's records are decoded: the codec, and what to do with undecodable ones. */
+  decoding(config: Static<S>): Decoding;
+}
+
+export interface Decoding {
+  codec: string;
+  /** `dead_letter` (reason `decode_failed`), or `tag`: index the raw text in `message`, tagged `_decodefailure`. */
+  onError: 'dead_letter' | 'tag';
 }
 
 export interface DeadLetterConfig {

@@ -159,7 +159,7 @@ export class Pipeline implements RecordSink {
 
 export function processorOptions(def: PipelineDefinition) {
   return {
-    codec: def.input.spec.codecOf(def.input.config),
+    ...def.input.spec.decoding(def.input.config),
     maxRecordBytes: def.limits.maxRecordBytes,
     filterTimeoutMs: def.limits.filterTimeoutMs,
     onFilterTimeout: def.limits.onFilterTimeout,

@@ -41,6 +41,10 @@ describe('RecordProcessor', () => {
     expect(new RecordProcessor([], opts('plain', 3)).process(record('four'))).toMatchObject({ kind: 'dead', reason: 'too_large', stage: 'input' });
     expect(new RecordProcessor([], opts('json', 1024)).process(record('{nope'))).toMatchObject({ kind: 'dead', reason: 'decode_failed', stage: 'input' });
   });
+  it('tags undecodable records instead when so configured', () => {
+    const p = new RecordProcessor([], { ...opts('json', 1024), onError: 'tag' });
+    expect(p.process(record('{nope'))).toMatchObject({ kind: 'events', events: [{ message: '{nope', tags: ['_decodefailure'] }] });
+  });
 
   describe('bounded time', () => {
     // (a+)+$ on 'aaaa…b' backtracks exponentially: minutes of CPU without the limit.

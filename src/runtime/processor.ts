@@ -14,7 +14,7 @@
 import vm from 'node:vm';
 import type { Filter, SourceRecord } from '../core/component.js';
 import { addTag, type Event } from '../core/event.js';
-import { codecs, DecodeError, type Codec } from '../codecs/index.js';
+import { codecs, DecodeError, plainCodec, type Codec } from '../codecs/index.js';
 import type { Condition } from '../core/condition.js';
 
 export interface ChainStep {
@@ -31,6 +31,7 @@ export type Outcome =
 
 export interface ProcessorOptions {
   codec: string;
+  onError?: 'dead_letter' | 'tag';
   maxRecordBytes: number;
   filterTimeoutMs: number;
   onFilterTimeout: 'tag' | 'dead_letter';
@@ -42,6 +43,7 @@ function headerText(v: unknown): string {
 }
 
 const DEFAULT_TIMEOUT_TAG = '_filtertimeout';
+export const DECODE_FAILURE_TAG = '_decodefailure';
 const TIMEOUT_CODE = 'ERR_SCRIPT_EXECUTION_TIMEOUT';
 
 export class RecordProcessor {
@@ -127,8 +129,9 @@ export class RecordProcessor {
     try {
       event = this.codec.decode(value);
     } catch (err) {
-      if (err instanceof DecodeError) return { kind: 'dead', reason: 'decode_failed', error: err.message, stage: 'input' };
-      throw err;
+      if (!(err instanceof DecodeError)) throw err;
+      if (this.options.onError !== 'tag') return { kind: 'dead', reason: 'decode_failed', error: err.message, stage: 'input' };
+      event = { message: plainCodec.decode(value).message, tags: [DECODE_FAILURE_TAG] };
     }
     if (event['@timestamp'] === undefined) {
       const ms = Number(record.timestamp);

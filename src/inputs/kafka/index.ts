@@ -24,6 +24,11 @@ export const kafkaInputConfig = Type.Object(
       default: 'plain',
       description: '`plain`: the record value (UTF-8) becomes `message`. `json`: the value is a JSON object that becomes the event.',
     }),
+    onDecodeError: Type.Union([Type.Literal('dead_letter'), Type.Literal('tag')], {
+      default: 'dead_letter',
+      description:
+        'A record the codec cannot decode (invalid JSON, invalid UTF-8 for `json`, nesting deeper than 64): `dead_letter` sends it to the dead-letter topic with reason `decode_failed`; `tag` indexes its text as `message` tagged `_decodefailure` (invalid UTF-8 replaced by U+FFFD).',
+    }),
     sessionTimeoutMs: Type.Integer({ minimum: 6000, default: 30000, description: 'Group session timeout.' }),
     heartbeatIntervalMs: Type.Integer({ minimum: 100, default: 3000, description: 'Heartbeat interval; well under the session timeout.' }),
     commitIntervalMs: Type.Integer({ minimum: 100, default: 1000, description: 'How often settled offsets are committed (also on revoke and on shutdown).' }),
@@ -49,7 +54,7 @@ export const kafka: InputSpec<typeof kafkaInputConfig> = {
   createDeadLetterSink(config, deadLetter, ctx) {
     return new KafkaDeadLetterSink(config, deadLetter, ctx.pipelineId, ctx.logger.child({ component: 'dead-letter' }));
   },
-  codecOf(config) {
-    return config.codec;
+  decoding(config) {
+    return { codec: config.codec, onError: config.onDecodeError };
   },
 };
