@@ -1,0 +1,44 @@
+/**
+ * Where the local stack keeps its files. Everything lives under `.stack/` at the project
+ * root (gitignored); only `build/` (resolved classpaths, compiled launcher) and the data
+ * directories matter across runs.
+ */
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+/** scripts/stack/ (this directory: poms, launcher source, logging configs). */
+export const STACK_SRC = path.dirname(fileURLToPath(import.meta.url));
+/** The project root (two levels above scripts/stack). */
+export const PROJECT_ROOT = path.resolve(STACK_SRC, '..', '..');
+/** The state directory; SLUICE_STACK_DIR overrides it (e.g. to keep two stacks apart). */
+export const STACK_DIR = path.resolve(process.env.SLUICE_STACK_DIR ?? path.join(PROJECT_ROOT, '.stack'));
+
+/** Which Elasticsearch the stack runs: 7.17 (default) or 8.19. */
+export type EsFlavor = '7' | '8';
+export const ES_FLAVORS: readonly EsFlavor[] = ['7', '8'];
+
+export const paths = {
+  root: STACK_DIR,
+  stateFile: path.join(STACK_DIR, 'state.json'),
+  envFile: path.join(STACK_DIR, 'env'),
+  lockFile: path.join(STACK_DIR, 'lock'),
+  build: path.join(STACK_DIR, 'build'),
+  logs: path.join(STACK_DIR, 'logs'),
+  pids: path.join(STACK_DIR, 'pids'),
+  kafka: path.join(STACK_DIR, 'kafka'),
+  kafkaNode: (id: number) => path.join(STACK_DIR, 'kafka', `node-${id}`),
+  /** Elasticsearch 7 lives in .stack/es, 8 in .stack/es8: their data formats differ. */
+  es: (flavor: EsFlavor) => path.join(STACK_DIR, flavor === '7' ? 'es' : `es${flavor}`),
+  esHome: (flavor: EsFlavor) => path.join(paths.es(flavor), 'home'),
+  esData: (flavor: EsFlavor) => path.join(paths.es(flavor), 'data'),
+  esLogs: (flavor: EsFlavor) => path.join(paths.es(flavor), 'logs'),
+  esTmp: (flavor: EsFlavor) => path.join(paths.es(flavor), 'tmp'),
+  pidFile: (role: string) => path.join(STACK_DIR, 'pids', `${role}.pid`),
+  logFile: (role: string) => path.join(STACK_DIR, 'logs', `${role}.log`),
+};
+
+/** Role names double as pid/log file names and as the process marker. */
+export const roles = {
+  es: 'elasticsearch',
+  kafka: (id: number) => `kafka-${id}`,
+};

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    // Starts (or reuses) real Kafka + Elasticsearch unless KAFKA_BROKERS and ES_URL are set.
+    globalSetup: ['test/setup/global-stack.ts'],
+    testTimeout: 120_000,
+    // A cold first run downloads Kafka and Elasticsearch from Maven Central.
+    hookTimeout: 600_000,
+    pool: 'forks',
+  },
+});
