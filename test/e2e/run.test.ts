@@ -26,9 +26,9 @@ const jsonLines = Array.from({ length: 4000 }, (_, seq) =>
 );
 const serverErrors = plainLines.filter((l) => /" 5\d\d /.test(l)).length;
 
-function writePipelines(dir: string, phase: string, tuning: Record<string, unknown>) {
+function writePipelines(dir: string, phase: string, tuning: Record<string, unknown>, inputTuning: Record<string, unknown> = {}) {
   const output = (index: string) => ({ elasticsearch: { nodes: ['${ES_URL}'], index, batchMaxDocs: 100, concurrency: 1 } });
-  const input = (topic: string, codec: string) => ({ kafka: { brokers: ['${KAFKA_BROKERS}'], topics: [topic], groupId: `${run}-${phase}-${codec}`, codec } });
+  const input = (topic: string, codec: string) => ({ kafka: { brokers: ['${KAFKA_BROKERS}'], topics: [topic], groupId: `${run}-${phase}-${codec}`, codec, ...inputTuning } });
   writeFileSync(
     join(dir, 'plain.json'),
     JSON.stringify({
@@ -153,8 +153,9 @@ describe('sluice run on real Kafka and Elasticsearch', () => {
   it('loses and duplicates nothing when sluice run is SIGKILLed mid-stream and started again', async () => {
     const phase = 'crash';
     const pdir = mkdtempSync(join(dir, `${phase}-`));
-    // Small in-flight limits stretch the run so the kill lands mid-stream.
-    writePipelines(pdir, phase, { limits: { maxInFlightEvents: 300 } });
+    // Small in-flight limits stretch the run so the kill lands mid-stream; the shortest
+    // session timeout the broker allows lets the group drop the killed member quickly.
+    writePipelines(pdir, phase, { limits: { maxInFlightEvents: 300 } }, { sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 });
     const env = { KAFKA_BROKERS: services().brokers.join(','), ES_URL: services().esUrl };
     const index = `${run}-${phase}-*`;
     const first = startSluice(['run', pdir], env);

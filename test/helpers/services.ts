@@ -82,21 +82,19 @@ export async function esCount(index: string): Promise<number> {
   return r?.count ?? 0;
 }
 
-/** Every document id in an index (search_after paging, so any size works). */
+/** Every document id in an index (scroll, so any size works; 8.x refuses to sort on _id). */
 export async function esIds(index: string): Promise<string[]> {
   await es(`/${index}/_refresh`, { method: 'POST' });
   const ids: string[] = [];
-  let after: unknown[] | undefined;
+  let r = await es(`/${index}/_search?scroll=1m`, { method: 'POST', body: { size: 5000, _source: false, sort: ['_doc'] } });
   for (;;) {
-    const r = await es(`/${index}/_search`, {
-      method: 'POST',
-      body: { size: 5000, _source: false, sort: [{ _id: 'asc' }], ...(after ? { search_after: after } : {}) },
-    });
     const hits = r?.hits?.hits ?? [];
     for (const h of hits) ids.push(h._id);
-    if (hits.length < 5000) return ids;
-    after = hits[hits.length - 1].sort;
+    if (hits.length === 0 || !r._scroll_id) break;
+    r = await es('/_search/scroll', { method: 'POST', body: { scroll: '1m', scroll_id: r._scroll_id } });
   }
+  if (r?._scroll_id) await es('/_search/scroll', { method: 'DELETE', body: { scroll_id: r._scroll_id } });
+  return ids;
 }
 
 /** Polls until `check` returns true; the readiness check tests use instead of sleeps. */
