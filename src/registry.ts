@@ -11,6 +11,7 @@ import { dissect } from './filters/dissect/index.js';
 import { drop } from './filters/drop/index.js';
 import { fingerprint } from './filters/fingerprint/index.js';
 import { geoip } from './filters/geoip/index.js';
+import { grok } from './filters/grok/index.js';
 import { json } from './filters/json/index.js';
 import { kv } from './filters/kv/index.js';
 import { mutate } from './filters/mutate/index.js';
@@ -22,6 +23,6 @@ import { useragent } from './filters/useragent/index.js';
 
 export const components: Components = {
   inputs: [kafka],
-  filters: [csv, date, dissect, drop, fingerprint, geoip, json, kv, mutate, split, translate, truncate, urldecode, useragent],
+  filters: [csv, date, dissect, drop, fingerprint, geoip, grok, json, kv, mutate, split, translate, truncate, urldecode, useragent],
   outputs: [elasticsearch],
 };
