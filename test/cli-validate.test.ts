@@ -6,12 +6,20 @@ import { runSluice } from './helpers/sluice.js';
 const invalid = (name: string) => `test/fixtures/invalid/${name}`;
 
 describe('sluice validate', () => {
-  it('accepts every example pipeline', () => {
-    const files = readdirSync('pipelines').filter((f) => f.endsWith('.json') && !f.endsWith('.test.json')).map((f) => `pipelines/${f}`);
-    expect(files.length).toBeGreaterThan(0);
+  it('accepts every example pipeline (pipelines/*.json, test cases included)', () => {
+    const files = readdirSync('pipelines').filter((f) => f.endsWith('.json')).map((f) => `pipelines/${f}`);
+    expect(files.filter((f) => !f.endsWith('.test.json')).length).toBeGreaterThan(5);
     const r = runSluice(['validate', ...files]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/pipelines\/demo\.json: ok/);
+    expect(r.stdout).toMatch(/pipelines\/demo\.test\.json: ok \(test cases/);
+  });
+
+  it('checks the shape of test-case files it is given', () => {
+    const r = runSluice(['validate', 'test/fixtures/invalid/broken.test.json']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/broken\.test\.json: cases\[0\]\.input must be a string or a list of strings/);
   });
 
   const cases: Array<[string, RegExp]> = [

@@ -56,6 +56,28 @@ export function testFileOf(pipelineFile: string): string | undefined {
   return existsSync(candidate) ? candidate : undefined;
 }
 
+/** Shape problems of a test file (for `sluice validate`, which may be given `*.test.json` by a glob). */
+export function checkTestFile(testFile: string): { pipelineFile: string; problems: string[] } {
+  let spec: { pipeline?: string; cases?: TestCase[] };
+  try {
+    spec = JSON.parse(readFileSync(testFile, 'utf8'));
+  } catch (err) {
+    return { pipelineFile: '', problems: [`cannot read test file: ${(err as Error).message}`] };
+  }
+  const pipelineFile = pipelineOf(testFile, spec);
+  const problems: string[] = [];
+  if (!existsSync(pipelineFile)) problems.push(`its pipeline ${pipelineFile} does not exist`);
+  if (!Array.isArray(spec.cases) || spec.cases.length === 0) problems.push('a test file needs a non-empty "cases" list');
+  (Array.isArray(spec.cases) ? spec.cases : []).forEach((c, i) => {
+    const ok = typeof c?.input === 'string' || (Array.isArray(c?.input) && c.input.every((l) => typeof l === 'string'));
+    if (!ok) problems.push(`cases[${i}].input must be a string or a list of strings`);
+    for (const key of ['expected', 'deadLetters'] as const) {
+      if (c?.[key] !== undefined && !Array.isArray(c[key])) problems.push(`cases[${i}].${key} must be a list`);
+    }
+  });
+  return { pipelineFile, problems };
+}
+
 export async function runTestFile(testFile: string): Promise<FileResult> {
   let spec: { pipeline?: string; cases?: TestCase[] };
   try {

@@ -4,7 +4,8 @@ import { loadPipeline } from '../config/load.js';
 import { SourceErrors } from '../config/source.js';
 import { components } from '../registry.js';
 import { buildFilters } from '../runtime/build.js';
-import { pipelineFiles } from './files.js';
+import { pipelineFiles, TEST_SUFFIX } from './files.js';
+import { checkTestFile } from './test-cases.js';
 
 export async function validateCommand(paths: string[]): Promise<number> {
   let files: string[];
@@ -17,6 +18,15 @@ export async function validateCommand(paths: string[]): Promise<number> {
   let failed = 0;
   const ids = new Map<string, string>();
   for (const file of files) {
+    if (file.endsWith(TEST_SUFFIX)) {
+      // A glob like pipelines/*.json also names the test cases beside the pipelines.
+      const { pipelineFile, problems } = checkTestFile(file);
+      if (problems.length) {
+        failed++;
+        process.stderr.write(problems.map((p) => `${file}: ${p}\n`).join(''));
+      } else process.stdout.write(`${file}: ok (test cases for ${pipelineFile}; run them with sluice test)\n`);
+      continue;
+    }
     try {
       const def = loadPipeline(file, components);
       // Building the filters catches what a schema cannot: bad regexes, unknown grok patterns, missing files.
