@@ -1,14 +1,81 @@
-/** pino JSON logs; human-readable when the destination is a terminal. */
-import { pino, type Logger, type LevelWithSilent } from 'pino';
+/**
+ * pino JSON logs; human-readable when the destination is a terminal.
+ *
+ * Secrets never reach a log line: known secret-bearing paths are redacted by pino, and every
+ * line is scrubbed of the secret values the loaded pipelines registered (config/secrets.ts)
+ * and of URL passwords before it is written. Errors that explain themselves (UserError: a
+ * wrong password, an untrusted certificate) are logged as their message, without a stack.
+ */
+import { pino, type Logger, type LevelWithSilent, type LoggerOptions } from 'pino';
 import pretty from 'pino-pretty';
+import { scrub } from '../config/secrets.js';
+import { isUserFacing } from '../core/user-error.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** Paths that hold credentials wherever a config, request or client error gets logged. */
+export const REDACT_PATHS = [
+  'password',
+  '*.password',
+  '*.*.password',
+  'passphrase',
+  '*.passphrase',
+  '*.*.passphrase',
+  'apiKey',
+  '*.apiKey',
+  '*.*.apiKey',
+  'bearer',
+  '*.bearer',
+  '*.*.bearer',
+  'authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  '*.*.headers.authorization',
+  'err.meta.meta.request.params.headers.authorization',
+  'err.meta.meta.connection.headers.authorization',
+  'sasl.password',
+  '*.sasl.password',
+  'tls.key',
+  '*.tls.key',
+  '*.*.tls.key',
+];
+
+/**
+ * Errors of the Kafka and Elasticsearch clients describe operating conditions (a rebalance, a
+ * coordinator loading, a connection refused): their stacks say nothing an operator can use.
+ */
+function isOperational(err: Error): boolean {
+  return isUserFacing(err) || err.name.startsWith('KafkaJS') || ['ResponseError', 'ConnectionError', 'TimeoutError', 'NoLivingConnectionsError', 'SerializationError', 'DeserializationError'].includes(err.name);
+}
+
+/** An error as a log field: type, message and code; the stack only for unexpected errors (bugs), or at debug level. */
+export function serializeError(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const e = err as Error & { code?: unknown; type?: unknown; cause?: unknown };
+  const out: Record<string, unknown> = { type: e.name, message: e.message };
+  if (e.code !== undefined) out.code = e.code;
+  if (typeof e.type === 'string' && e.type !== e.name) out.kind = e.type;
+  if (!isOperational(err) && e.stack) out.stack = e.stack;
+  return out;
+}
+
+/** pino options of every sluice logger: redaction, error serializer, scrubbing of each line. */
+export function loggerOptions(level: LevelWithSilent): LoggerOptions {
+  return {
+    level,
+    base: { pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: { err: serializeError },
+    hooks: { streamWrite: scrub },
+  };
+}
 
 export function createLogger(level: string | undefined, fd: 1 | 2): Logger {
   const resolved = (level ?? process.env.SLUICE_LOG_LEVEL ?? 'info') as LevelWithSilent;
   if (!LOG_LEVELS.includes(resolved)) throw new Error(`unknown log level "${resolved}" (one of: ${LOG_LEVELS.join(', ')})`);
   const tty = fd === 1 ? process.stdout.isTTY : process.stderr.isTTY;
-  const options = { level: resolved, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime };
+  const options = loggerOptions(resolved);
   if (tty) return pino(options, pretty({ destination: fd, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid' }));
   return pino(options, pino.destination({ fd, sync: false }));
 }

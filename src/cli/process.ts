@@ -3,8 +3,7 @@
  * with no Kafka and no Elasticsearch. Each event is one JSON line on stdout; each would-be
  * dead letter one JSON line on stderr. Exit 0 whatever the records contain.
  */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { accessSync, constants, createReadStream } from 'node:fs';
 import { once } from 'node:events';
 import { loadPipeline } from '../config/load.js';
 import { components } from '../registry.js';
@@ -28,8 +27,16 @@ export async function processCommand(file: string, opts: { input?: string; metad
     process.stderr.write(`${(err as Error).message}\n`);
     return 1;
   }
+  if (opts.input) {
+    try {
+      accessSync(opts.input, constants.R_OK);
+    } catch (err) {
+      process.stderr.write(`--input ${opts.input}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})\n`);
+      await close();
+      return 1;
+    }
+  }
   const source = opts.input ? createReadStream(opts.input) : process.stdin;
-  const lines = createInterface({ input: source, crlfDelay: Infinity });
   const now = String(Date.now());
   let offset = 0;
   let out = '';
@@ -45,14 +52,41 @@ export async function processCommand(file: string, opts: { input?: string; metad
         process.stderr.write(`${JSON.stringify({ reason: outcome.reason, error: outcome.error, stage: outcome.stage, record: chunk[i].value!.toString('utf8') })}\n`);
         return;
       }
-      for (const event of outcome.events) out += `${JSON.stringify(opts.metadata ? event : withoutMetadata(event))}\n`;
+      for (const event of outcome.events) {
+        let line: string;
+        try {
+          line = JSON.stringify(opts.metadata ? event : withoutMetadata(event));
+        } catch (err) {
+          // What the output would do: an event that cannot be serialised is a dead letter.
+          process.stderr.write(`${JSON.stringify({ reason: 'encode_failed', error: `event cannot be serialised: ${(err as Error).message}`, stage: 'output', record: chunk[i].value!.toString('utf8') })}\n`);
+          continue;
+        }
+        out += `${line}\n`;
+      }
     });
     chunk = [];
     await flushOut();
   };
-  for await (const line of lines) {
-    chunk.push({ topic: 'stdin', partition: 0, offset: String(offset++), key: null, value: Buffer.from(line, 'utf8'), timestamp: now, headers: {} });
-    if (chunk.length >= 500) await processChunk();
+  // Records are the raw bytes between newlines (a trailing CR is dropped), not decoded
+  // text: invalid UTF-8 reaches the codec exactly as it would from Kafka.
+  const push = (value: Buffer) => chunk.push({ topic: 'stdin', partition: 0, offset: String(offset++), key: null, value, timestamp: now, headers: {} });
+  let pending: Buffer[] = [];
+  for await (const data of source as AsyncIterable<Buffer | string>) {
+    let buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10)) {
+      let line = pending.length ? Buffer.concat([...pending, buf.subarray(0, nl)]) : buf.subarray(0, nl);
+      pending = [];
+      if (line.length && line[line.length - 1] === 13) line = line.subarray(0, line.length - 1);
+      push(Buffer.from(line));
+      buf = buf.subarray(nl + 1);
+      if (chunk.length >= 500) await processChunk();
+    }
+    if (buf.length) pending.push(Buffer.from(buf));
+  }
+  if (pending.length) {
+    let line = Buffer.concat(pending);
+    if (line.length && line[line.length - 1] === 13) line = line.subarray(0, line.length - 1);
+    push(line);
   }
   await processChunk();
   await flushOut();

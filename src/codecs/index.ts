@@ -12,10 +12,15 @@ export class DecodeError extends Error {
   }
 }
 
+export interface CodecOptions {
+  /** Deepest JSON nesting accepted by the `json` codec (default MAX_JSON_DEPTH). */
+  maxJsonDepth?: number;
+}
+
 export interface Codec {
   readonly name: string;
   /** Throws DecodeError when the bytes cannot become an event. */
-  decode(value: Buffer): Event;
+  decode(value: Buffer, options?: CodecOptions): Event;
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -47,6 +52,8 @@ export const MAX_JSON_DEPTH = 64;
 
 /** Depth of brackets outside strings; stops as soon as the limit is passed. */
 export function jsonDepthExceeds(s: string, limit: number): boolean {
+  // Depth d needs at least 2d characters: short texts cannot be too deep.
+  if (s.length <= 2 * limit) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < s.length; i++) {
@@ -64,14 +71,16 @@ export function jsonDepthExceeds(s: string, limit: number): boolean {
 
 export const jsonCodec: Codec = {
   name: 'json',
-  decode(value) {
+  decode(value, options) {
     const { text: source, valid } = text(value);
     if (!valid) throw new DecodeError('record value is not valid UTF-8');
-    if (jsonDepthExceeds(source, MAX_JSON_DEPTH)) throw new DecodeError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+    const maxDepth = options?.maxJsonDepth ?? MAX_JSON_DEPTH;
+    if (jsonDepthExceeds(source, maxDepth)) throw new DecodeError(`JSON nested deeper than ${maxDepth} levels (input.kafka.maxJsonDepth)`);
     let parsed: unknown;
     try {
       parsed = JSON.parse(source);
     } catch (e) {
+      // SyntaxError, or RangeError on pathological input: both are the record's fault.
       throw new DecodeError(`invalid JSON: ${(e as Error).message}`);
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {

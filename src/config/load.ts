@@ -11,6 +11,8 @@ import { isPlainObject } from '../core/event.js';
 import { filterCommonSchema, pipelineShellSchema, deadLetterSchema, limitsSchema, type DeadLetterSettings, type LimitsSettings } from './pipeline-schema.js';
 import { errorAt, formatPath, keyNodeAt, materialize, nodeAt, readSource, SourceErrors, type Env, type PathSegment, type SourceDoc, type SourceError } from './source.js';
 import { suggest, validateAt } from './validator.js';
+import { registerSecretsIn } from './secrets.js';
+import { resolvePemPaths } from './tls.js';
 import { Value } from '@sinclair/typebox/value';
 
 export interface Components {
@@ -113,9 +115,13 @@ function placeOne<S extends InputSpec | OutputSpec>(
     return undefined;
   }
   const config = value[name];
+  // Before validation, so that a secret is known (and scrubbed) even when the file is invalid.
+  registerSecretsIn(spec.config, config);
   const errs = validateAt(doc, [...path, name], spec.config, config, `the ${name} ${what}`);
   errors.push(...errs);
-  return errs.length ? undefined : { spec, config };
+  if (errs.length) return undefined;
+  resolvePemPaths(spec.config, config, dirname(resolve(doc.file)));
+  return { spec, config };
 }
 
 function unknownComponent(doc: SourceDoc, path: PathSegment[], name: string, names: string[], what: string): SourceError {
@@ -157,6 +163,7 @@ function placeFilter(doc: SourceDoc, index: number, entry: unknown, specs: Filte
   for (const key of COMMON_KEYS) {
     if (entry[key] !== undefined) errors.push(...validateAt(doc, [...path, key], (filterCommonSchema as any)[key], entry[key], `the filter's "${key}"`));
   }
+  registerSecretsIn(spec.config, entry[name]);
   errors.push(...validateAt(doc, [...path, name], spec.config, entry[name], `the ${name} filter`));
   let when: Condition | undefined;
   if (typeof entry.when === 'string') {

@@ -6,11 +6,13 @@
  *   ${VAR}            the variable; an error naming it when unset
  *   ${VAR:-default}   the variable, or the default when unset or empty
  *   ${VAR} with VAR unset but VAR_FILE set: the content of that file (the Docker/Swarm
- *                     secrets convention), trailing newline removed
+ *                     secrets convention), trailing newline removed; registered as a
+ *                     secret (config/secrets.ts), so it is never printed
  *   $${...}           a literal "${...}"
  */
 import { readFileSync } from 'node:fs';
 import { parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { registerSecret } from './secrets.js';
 
 export interface SourceError {
   file: string;
@@ -173,7 +175,10 @@ export function interpolate(value: string, env: Env, onError: (message: string) 
     const fileVar = env[`${name}_FILE`];
     if (fileVar) {
       try {
-        return readFileSync(fileVar, 'utf8').replace(/\r?\n$/, '');
+        const content = readFileSync(fileVar, 'utf8').replace(/\r?\n$/, '');
+        // A value from a *_FILE is a secret by convention (Docker/Swarm secrets): never print it.
+        registerSecret(content);
+        return content;
       } catch (e) {
         onError(`environment variable ${name}_FILE names "${fileVar}", which cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
         return whole;

@@ -2,11 +2,13 @@
  * ajv, set up once: defaults filled in, `"5"` accepted where a number is expected and a
  * lone value where a list is (environment variables are strings), every error reported.
  * Errors come back as SourceErrors at the right line and column, with a did-you-mean for
- * misspelt keys.
+ * misspelt keys. A value at a secret property (`sensitive: true`, config/secrets.ts) is
+ * never quoted in an error, only its type.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { closest, distance } from 'fastest-levenshtein';
 import type { TSchema } from '@sinclair/typebox';
+import { holdsSecrets, isSensitive } from './secrets.js';
 import { errorAt, formatPath, keyNodeAt, nodeAt, type PathSegment, type SourceDoc, type SourceError } from './source.js';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: 'array', strict: false, verbose: true });
@@ -68,7 +70,8 @@ function pointerToSegments(pointer: string): PathSegment[] {
 function describeError(doc: SourceDoc, segs: PathSegment[], e: ErrorObject, what: string): SourceError {
   const node = nodeAt(doc, segs);
   const at = (offset: number | undefined, path: PathSegment[], msg: string) => errorAt(doc, offset ?? 0, formatPath(path), msg);
-  const found = describeValue(e.data);
+  // A secret (or an object holding secrets, given something else) is described, never quoted.
+  const found = isSensitive(e.parentSchema) || holdsSecrets(e.parentSchema) ? describeSecret(e.data) : describeValue(e.data);
   switch (e.keyword) {
     case 'additionalProperties': {
       const key = String((e.params as { additionalProperty: string }).additionalProperty);
@@ -108,6 +111,12 @@ function describeError(doc: SourceDoc, segs: PathSegment[], e: ErrorObject, what
     default:
       return at(node?.offset, segs, `${e.message ?? 'is invalid'}${e.keyword === 'pattern' || e.keyword === 'format' ? `, found ${found}` : ''}`);
   }
+}
+
+function describeSecret(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return `${typeof v === 'object' ? 'an object' : `a ${typeof v}`} (value not shown: secret)`;
 }
 
 function describeValue(v: unknown): string {

@@ -58,6 +58,61 @@ describe('when conditions', () => {
     expect(when('toString')).toBe(false);
     expect(when('tags.length == 2')).toBe(false);
   });
+  it('reaches no prototype, global or code, whatever the path syntax', () => {
+    for (const src of [
+      '[__proto__][polluted] == 1',
+      'a.__proto__ == 1',
+      'client.constructor.name == "Object"',
+      'prototype',
+      '@metadata.__proto__',
+      'exists(constructor)',
+      '"x" in [constructor]',
+    ]) {
+      expect(() => compileCondition(src), src).toThrow(ConditionSyntaxError);
+    }
+    // Inherited members of objects, strings and arrays read as absent fields.
+    for (const src of ['toString', 'hasOwnProperty', 'valueOf', 'exists(toString)', 'message.length', 'method.length == 3', 'tags.0 == "a"', 'tags.length', 'client.ip.length > 0']) {
+      expect(when(src), src).toBe(false);
+    }
+    expect(when('not exists(valueOf)')).toBe(true);
+    // Identifiers are field names, never globals.
+    for (const src of ['globalThis', 'process', 'this', 'require', 'globalThis.process.env.HOME']) expect(when(src), src).toBe(false);
+    // Anything that would be a call or an operator outside the language is a syntax error.
+    for (const src of ['process.exit(1)', 'a = 1', 'a + 1 == 2', '`x`', 'a; b', 'status > 1 ? a : b', 'x =~ /a/g', 'x =~ /a/y']) {
+      expect(() => compileCondition(src), src).toThrow(ConditionSyntaxError);
+    }
+  });
+  it('an own "__proto__" key in an event is data, not a way out', () => {
+    const hostile = JSON.parse('{"__proto__":{"polluted":"yes"},"status":500}');
+    expect(compileCondition('polluted == "yes"')(hostile)).toBe(false);
+    expect(compileCondition('status == 500')(hostile)).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+  it('refuses hostile nesting and length with a syntax error, not a stack overflow', () => {
+    const cases = [
+      // Under the length limit: caught by the nesting limit.
+      '('.repeat(4_000) + 'a' + ')'.repeat(4_000),
+      'not '.repeat(2_000) + 'a',
+      '!'.repeat(9_000) + 'a',
+      `a in ${'[1,'.repeat(2_000)}1${']'.repeat(2_000)}`,
+      // Over it.
+      '('.repeat(100_000) + 'a' + ')'.repeat(100_000),
+      `a == "${'x'.repeat(20_000)}"`,
+    ];
+    for (const src of cases) {
+      let caught: unknown;
+      try {
+        compileCondition(src);
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught, src.slice(0, 20)).toBeInstanceOf(ConditionSyntaxError);
+      expect((caught as Error).message).toMatch(/nested deeper than 64 levels|longer than 10000 characters/);
+      expect((caught as ConditionSyntaxError).detail.length).toBeLessThan(400);
+    }
+    // Up to the limit is fine.
+    expect(compileCondition(`${'('.repeat(60)}status > 1${')'.repeat(60)}`)(ev)).toBe(true);
+  });
   it('reports syntax errors with their position', () => {
     const cases: Array<[string, number, RegExp]> = [
       ['status >', 8, /unexpected end/],

@@ -29,13 +29,23 @@ export class ConditionSyntaxError extends Error {
     readonly position: number,
     readonly expression: string,
   ) {
-    super(`${message} at position ${position + 1} of "${expression}"`);
+    super(`${message} at position ${position + 1} of "${excerpt(expression, position).text}"`);
     this.name = 'ConditionSyntaxError';
   }
   /** The message without the expression, plus a caret line under it. */
   get detail(): string {
-    return `${this.message}\n  ${this.expression}\n  ${' '.repeat(this.position)}^`;
+    const { text, caret } = excerpt(this.expression, this.position);
+    return `${this.message}\n  ${text}\n  ${' '.repeat(caret)}^`;
   }
+}
+
+/** A long expression is shown as a window around the error position. */
+function excerpt(expression: string, position: number): { text: string; caret: number } {
+  if (expression.length <= 120) return { text: expression, caret: position };
+  const start = Math.max(0, position - 50);
+  const end = Math.min(expression.length, position + 50);
+  const prefix = start > 0 ? '...' : '';
+  return { text: `${prefix}${expression.slice(start, end)}${end < expression.length ? '...' : ''}`, caret: prefix.length + position - start };
 }
 
 type Token =
@@ -138,9 +148,19 @@ function looksLikeList(src: string, i: number): boolean {
   return /^-?[0-9]/.test(m[1]) || m[1].includes(',');
 }
 
+/** Deepest nesting of parentheses, lists and `not` accepted: the parser recurses, so a hostile expression must not overflow the stack. */
+export const MAX_CONDITION_DEPTH = 64;
+/** Longest expression accepted. */
+export const MAX_CONDITION_LENGTH = 10_000;
+
 export function compileCondition(src: string): Condition {
+  if (src.length > MAX_CONDITION_LENGTH) throw new ConditionSyntaxError(`condition longer than ${MAX_CONDITION_LENGTH} characters`, 0, `${src.slice(0, 40)}...`);
   const tokens = tokenize(src);
   let p = 0;
+  let depth = 0;
+  const enter = () => {
+    if (++depth > MAX_CONDITION_DEPTH) throw err(`nested deeper than ${MAX_CONDITION_DEPTH} levels`);
+  };
   const peek = () => tokens[p];
   const err = (msg: string, tok = peek()) => new ConditionSyntaxError(msg, tok.pos, src);
   const isOp = (v: string) => peek().t === 'op' && (peek() as { v: string }).v === v;
@@ -185,7 +205,9 @@ export function compileCondition(src: string): Condition {
   function parseUnary(): Condition {
     if (isWord('not') || isOp('!')) {
       p++;
+      enter();
       const inner = parseUnary();
+      depth--;
       return (e) => !inner(e);
     }
     return parseCompare();
@@ -261,12 +283,15 @@ export function compileCondition(src: string): Condition {
       case 'op': {
         if (tok.v === '(') {
           p++;
+          enter();
           const inner = parseOr();
           expect(')');
+          depth--;
           return { kind: 'expr', value: inner };
         }
         if (tok.v === '[') {
           p++;
+          enter();
           const items: Value[] = [];
           if (!isOp(']')) {
             for (;;) {
@@ -279,6 +304,7 @@ export function compileCondition(src: string): Condition {
             }
           }
           expect(']');
+          depth--;
           return { kind: 'literal', value: (e) => items.map((it) => it(e)) };
         }
         throw err(`unexpected "${tok.v}"`);

@@ -1,13 +1,57 @@
 /**
  * Kafka connection settings shared by everything that talks to Kafka for a pipeline: the
- * input's consumer, the dead-letter producer, `replay` and `doctor`.
+ * input's consumer, the dead-letter producer, `replay` and `doctor`. Every client is made by
+ * createKafka(), so TLS and SASL configured here reach all of them.
+ *
+ * Security: `tls` (custom CA, optional client certificate) and `sasl` (PLAIN, SCRAM-SHA-256,
+ * SCRAM-SHA-512), natively through kafkajs. Before a client connects over TLS, one handshake
+ * plus an ApiVersions round trip is made to the first reachable bootstrap broker: a broker
+ * certificate that is not trusted, a host name it does not cover, a missing client
+ * certificate or a listener that does not speak TLS then fails at once with a one-line
+ * message, instead of kafkajs retrying what can never succeed. SASL authentication failures
+ * are non-retriable in kafkajs and are reported the same way.
  */
+import net from 'node:net';
+import tls from 'node:tls';
 import { Type, type Static } from '@sinclair/typebox';
-import kafkajs, { type KafkaConfig, type logLevel as LogLevel } from 'kafkajs';
+import kafkajs, { type KafkaConfig, type logLevel as LogLevel, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import { registerCompressionCodecs } from './compression.js';
+import { checkTlsMaterial, explainTlsFailure, pemOrFile, readPem } from '../../config/tls.js';
+import { registerCredentials, scrub, secret } from '../../config/secrets.js';
+import { UserError } from '../../core/user-error.js';
 
 const { Kafka, logLevel } = kafkajs;
+
+export const kafkaTlsSchema = Type.Object(
+  {
+    ca: Type.Optional(
+      pemOrFile(
+        'CA certificate(s) that signed the brokers\' certificates: a PEM file path (relative to the pipeline file) or PEM text (e.g. `${KAFKA_CA_PEM}`). Default: the system\'s trusted CAs.',
+      ),
+    ),
+    cert: Type.Optional(pemOrFile('Client certificate (PEM file or text), for brokers that require TLS client authentication (`ssl.client.auth=required`). Needs `key`.')),
+    key: Type.Optional(pemOrFile('Private key of the client certificate (PEM file or text). Inline PEM is treated as a secret.', { secret: true })),
+    passphrase: Type.Optional(secret({ description: 'Passphrase of an encrypted `key`.' })),
+    rejectUnauthorized: Type.Boolean({
+      default: true,
+      description: 'Verify the brokers\' certificates and host names. `false` accepts any certificate (encryption without authentication of the broker): for tests only.',
+    }),
+    servername: Type.Optional(Type.String({ minLength: 1, description: 'Host name to expect in the brokers\' certificates (and to send as SNI) instead of the broker address.' })),
+  },
+  { additionalProperties: false, description: 'Connect with TLS (listeners `SSL` and `SASL_SSL`). `{}` uses the system\'s CAs.' },
+);
+
+export const kafkaSaslSchema = Type.Object(
+  {
+    mechanism: Type.Union([Type.Literal('plain'), Type.Literal('scram-sha-256'), Type.Literal('scram-sha-512')], {
+      description: 'SASL mechanism the listener enables: `plain`, `scram-sha-256` or `scram-sha-512`. Use `plain` only together with `tls`.',
+    }),
+    username: Type.String({ minLength: 1, description: 'SASL user name.' }),
+    password: secret({ description: 'SASL password; put it in a secret: `"${KAFKA_PASSWORD}"` with `KAFKA_PASSWORD_FILE=/run/secrets/...`.' }),
+  },
+  { additionalProperties: false, description: 'Authenticate with SASL (listeners `SASL_SSL` and `SASL_PLAINTEXT`).' },
+);
 
 export const connectionProperties = {
   brokers: Type.Array(Type.String({ minLength: 1 }), {
@@ -17,6 +61,8 @@ export const connectionProperties = {
   clientId: Type.String({ default: 'sluice', description: 'Client id sent to the brokers (shows in broker logs and quotas).' }),
   connectionTimeoutMs: Type.Integer({ minimum: 100, default: 10000, description: 'Time to establish a connection to a broker.' }),
   requestTimeoutMs: Type.Integer({ minimum: 100, default: 30000, description: 'Time to wait for a broker to answer a request.' }),
+  tls: Type.Optional(kafkaTlsSchema),
+  sasl: Type.Optional(kafkaSaslSchema),
 };
 
 export const connectionSchema = Type.Object(connectionProperties);
@@ -30,8 +76,10 @@ export function brokerList(brokers: readonly string[]): string[] {
 function kafkajsLogCreator(logger: Logger) {
   return () =>
     ({ level, log }: { namespace: string; level: LogLevel; label: string; log: { message: string; [k: string]: unknown } }) => {
-      const { message, ...rest } = log;
-      const fields = { component: 'kafkajs', ...rest };
+      // kafkajs attaches stack traces to connection errors; they say nothing an operator can act on.
+      const { message, stack, ...rest } = log;
+      const fields: Record<string, unknown> = { component: 'kafkajs', ...rest };
+      if (stack !== undefined && logger.isLevelEnabled('debug')) fields.stack = stack;
       if (level === logLevel.ERROR) logger.error(fields, message);
       else if (level === logLevel.WARN) logger.warn(fields, message);
       else if (level === logLevel.INFO) logger.debug(fields, message);
@@ -39,16 +87,166 @@ function kafkajsLogCreator(logger: Logger) {
     };
 }
 
+const SASL_NAMES = { plain: 'PLAIN', 'scram-sha-256': 'SCRAM-SHA-256', 'scram-sha-512': 'SCRAM-SHA-512' } as const;
+
+/**
+ * The `ssl` and `sasl` options of a kafkajs client for these settings (also for clients made
+ * elsewhere, e.g. by `doctor`). Reads the PEM files; throws UserError when one is unusable.
+ */
+export function kafkaSecurityOptions(settings: Pick<ConnectionSettings, 'tls' | 'sasl'>): { ssl?: tls.ConnectionOptions; sasl?: SASLOptions } {
+  const out: { ssl?: tls.ConnectionOptions; sasl?: SASLOptions } = {};
+  const t = settings.tls;
+  if (t) {
+    const ssl: tls.ConnectionOptions = { rejectUnauthorized: t.rejectUnauthorized ?? true };
+    if (t.ca) ssl.ca = [readPem(t.ca, 'input.kafka.tls.ca')];
+    if (t.cert) ssl.cert = readPem(t.cert, 'input.kafka.tls.cert');
+    if (t.key) ssl.key = readPem(t.key, 'input.kafka.tls.key', { secret: true });
+    if (t.passphrase) ssl.passphrase = t.passphrase;
+    if (t.servername) ssl.servername = t.servername;
+    checkTlsMaterial('input.kafka.tls', { ca: ssl.ca as string[] | undefined, cert: ssl.cert as string | undefined, key: ssl.key as string | undefined, passphrase: ssl.passphrase });
+    out.ssl = ssl;
+  }
+  const s = settings.sasl;
+  if (s) {
+    registerCredentials(s.username, s.password);
+    out.sasl = { mechanism: s.mechanism, username: s.username, password: s.password } as SASLOptions;
+  }
+  return out;
+}
+
+const TLS_EXPLAIN = {
+  what: 'Kafka broker',
+  property: 'input.kafka.tls',
+  plainHint: 'point input.kafka.brokers at an SSL or SASL_SSL listener, or remove input.kafka.tls for a PLAINTEXT one',
+};
+
+function splitHostPort(address: string): { host: string; port: number } {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(address.trim());
+  return m ? { host: m[1], port: Number(m[2]) } : { host: address.trim(), port: 9092 };
+}
+
+/** An ApiVersions v0 request: answered by every broker before any authentication. */
+function apiVersionsRequest(clientId: string): Buffer {
+  const id = Buffer.from(clientId.slice(0, 100), 'utf8');
+  const body = Buffer.alloc(2 + 2 + 4 + 2 + id.length);
+  body.writeInt16BE(18, 0);
+  body.writeInt16BE(0, 2);
+  body.writeInt32BE(1, 4);
+  body.writeInt16BE(id.length, 8);
+  id.copy(body, 10);
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(body.length, 0);
+  return Buffer.concat([size, body]);
+}
+
+type Preflight = { ok: true } | { ok: false; fatal: boolean; message: string };
+
+/** One TLS handshake and ApiVersions round trip to `address`. */
+function tlsPreflight(address: string, ssl: tls.ConnectionOptions, clientId: string, timeoutMs: number): Promise<Preflight> {
+  const { host, port } = splitHostPort(address);
+  return new Promise((resolve) => {
+    const socket = tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...ssl });
+    let settled = false;
+    let tcp = false;
+    let secured = false;
+    socket.once('connect', () => (tcp = true));
+    socket.once('secureConnect', () => (secured = true));
+    /** The port took the TCP connection but dropped it during the handshake: not a TLS listener. */
+    const notTls = (): Preflight => ({
+      ok: false,
+      fatal: true,
+      message: `Kafka broker ${address}: closed the connection during the TLS handshake, so it does not speak TLS: ${TLS_EXPLAIN.plainHint}`,
+    });
+    const done = (r: Preflight) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(r);
+    };
+    const timer = setTimeout(() => done({ ok: false, fatal: false, message: `${address}: no TLS answer within ${timeoutMs} ms` }), timeoutMs);
+    socket.once('secureConnect', () => socket.write(apiVersionsRequest(clientId)));
+    let received = 0;
+    socket.on('data', (d: Buffer) => {
+      received += d.length;
+      if (received >= 8) done({ ok: true });
+    });
+    socket.once('end', () => done(tcp && !secured ? notTls() : { ok: false, fatal: false, message: `${address}: the broker closed the TLS connection without answering` }));
+    socket.once('error', (err) => {
+      const explained = explainTlsFailure(address, err, TLS_EXPLAIN);
+      if (explained) done({ ok: false, fatal: true, message: explained });
+      else if (tcp && !secured && (err as NodeJS.ErrnoException).code === 'ECONNRESET') done(notTls());
+      else done({ ok: false, fatal: false, message: `${address}: ${(err as Error).message}` });
+    });
+  });
+}
+
+/** Turns what kafkajs throws on connect into a one-line UserError when it is a credentials problem. */
+function explainConnectError(err: unknown, settings: ConnectionSettings): unknown {
+  const e = err as { name?: string; message?: string };
+  if (e.name === 'KafkaJSSASLAuthenticationError' && settings.sasl) {
+    return new UserError(
+      `Kafka rejected the SASL ${SASL_NAMES[settings.sasl.mechanism]} credentials of user "${settings.sasl.username}" (${scrub(e.message ?? '')}): check input.kafka.sasl (user, password, mechanism enabled on the listener)`,
+    );
+  }
+  if (e.name === 'KafkaJSSASLAuthenticationError' || (e.name === 'KafkaJSConnectionError' && /SASL/.test(e.message ?? ''))) {
+    return new UserError(`Kafka requires SASL authentication (${scrub(e.message ?? '')}): set input.kafka.sasl`);
+  }
+  return err;
+}
+
+type Connectable = { connect(): Promise<void> };
+
 export function createKafka(settings: ConnectionSettings, logger: Logger, clientSuffix = ''): InstanceType<typeof Kafka> {
   registerCompressionCodecs();
+  const security = kafkaSecurityOptions(settings);
+  const brokers = brokerList(settings.brokers);
   const config: KafkaConfig = {
     clientId: `${settings.clientId}${clientSuffix}`,
-    brokers: brokerList(settings.brokers),
+    brokers,
     connectionTimeout: settings.connectionTimeoutMs,
     requestTimeout: settings.requestTimeoutMs,
     logLevel: logLevel.INFO,
     logCreator: kafkajsLogCreator(logger),
     retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },
+    ...security,
   };
-  return new Kafka(config);
+
+  const preflight = async () => {
+    if (!security.ssl) return;
+    for (const address of brokers) {
+      let r = await tlsPreflight(address, security.ssl, config.clientId!, settings.connectionTimeoutMs);
+      // A connection dropped mid-handshake may be a broker restarting: ask once more.
+      if (!r.ok && r.fatal && /closed the connection during the TLS handshake/.test(r.message)) r = await tlsPreflight(address, security.ssl, config.clientId!, settings.connectionTimeoutMs);
+      if (r.ok) return;
+      if (r.fatal) throw new UserError(r.message);
+      logger.debug({ component: 'kafka-tls' }, `TLS pre-check: ${r.message}`);
+    }
+    // No broker answered: not a certificate problem; kafkajs retries the connection as usual.
+  };
+  const guard = <T extends Connectable>(client: T): T => {
+    const connect = client.connect.bind(client);
+    client.connect = async () => {
+      await preflight();
+      try {
+        await connect();
+      } catch (err) {
+        throw explainConnectError(err, settings);
+      }
+    };
+    return client;
+  };
+
+  class GuardedKafka extends Kafka {
+    override producer(...args: Parameters<InstanceType<typeof Kafka>['producer']>) {
+      return guard(super.producer(...args));
+    }
+    override consumer(...args: Parameters<InstanceType<typeof Kafka>['consumer']>) {
+      return guard(super.consumer(...args));
+    }
+    override admin(...args: Parameters<InstanceType<typeof Kafka>['admin']>) {
+      return guard(super.admin(...args));
+    }
+  }
+  return new GuardedKafka(config);
 }

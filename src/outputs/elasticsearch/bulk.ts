@@ -13,12 +13,16 @@ export function classifyItem(status: number, opType: 'index' | 'create'): ItemOu
   return 'rejected';
 }
 
-/** Whole-request failures worth retrying: overload, gateway trouble, connection errors, timeouts. */
+/**
+ * Whole-request failures worth retrying: overload, gateway trouble, connection errors,
+ * timeouts, and 401/403 for the whole request (credentials expired or rotated while running:
+ * the records wait for the fix instead of all going to the dead-letter topic).
+ */
 export function isRetryableRequestError(err: unknown): boolean {
   const e = err as { name?: string; meta?: { statusCode?: number } };
   if (e.name === 'ConnectionError' || e.name === 'TimeoutError' || e.name === 'NoLivingConnectionsError') return true;
   const status = e.meta?.statusCode;
-  return status === 429 || status === 502 || status === 503 || status === 504;
+  return status === 401 || status === 403 || status === 429 || status === 502 || status === 503 || status === 504;
 }
 
 /** Exponential backoff with full jitter: uniform in [0, min(max, base * 2^attempt)). */
