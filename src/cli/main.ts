@@ -3,21 +3,40 @@ import { Command, Option } from 'commander';
 import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
 import { processCommand } from './process.js';
+import { testCommand } from './test.js';
+import { replayCommand, REPLAY_EXIT_CODES } from './replay.js';
+import { doctorCommand } from './doctor.js';
 import { LOG_LEVELS } from './logger.js';
+import { installOutputScrubbing } from '../config/secrets.js';
 
 const program = new Command();
 const logLevel = () => new Option('--log-level <level>', 'log level (or SLUICE_LOG_LEVEL)').choices(LOG_LEVELS);
 
 program.name('sluice').description('Kafka → Elasticsearch indexing pipelines').showHelpAfterError();
+// Secrets never reach the terminal: what the diagnostic verbs print is scrubbed of every
+// secret the loaded pipelines hold (config/secrets.ts). `process` and `test` print the
+// user's data, which is left as it is.
+program.hook('preAction', (_program, action) => {
+  if (!['process', 'test'].includes(action.name())) installOutputScrubbing();
+});
 
 program
   .command('run')
   .description('run pipelines until SIGTERM/SIGINT, then flush, commit and exit 0')
   .argument('<paths...>', 'pipeline files or directories of them')
   .addOption(new Option('--shutdown-timeout <ms>', 'how long a graceful stop may take to deliver what is in flight').default('30000').env('SLUICE_SHUTDOWN_TIMEOUT_MS'))
+  .addOption(new Option('--http-address <address>', 'address of the /healthz /readyz /metrics listener (0.0.0.0 for all interfaces)').default('127.0.0.1').env('SLUICE_HTTP_ADDRESS'))
+  .addOption(new Option('--http-port <port>', 'port of the /healthz /readyz /metrics listener (0: any free port)').default('9600').env('SLUICE_HTTP_PORT'))
   .addOption(logLevel())
-  .action(async (paths: string[], opts) => {
-    process.exitCode = await runCommand(paths, { shutdownTimeoutMs: Number(opts.shutdownTimeout), logLevel: opts.logLevel });
+  .action(async (paths: string[], opts, cmd: Command) => {
+    const port = Number(opts.httpPort);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) cmd.error(`error: --http-port must be a port number from 0 to 65535 (got "${opts.httpPort}")`);
+    const explicit = cmd.getOptionValueSource('httpPort') !== 'default' || cmd.getOptionValueSource('httpAddress') !== 'default';
+    process.exitCode = await runCommand(paths, {
+      shutdownTimeoutMs: Number(opts.shutdownTimeout),
+      logLevel: opts.logLevel,
+      http: { address: opts.httpAddress, port, explicit },
+    });
   });
 
 program
@@ -37,6 +56,46 @@ program
   .addOption(logLevel())
   .action(async (file: string, opts) => {
     process.exitCode = await processCommand(file, { input: opts.input, metadata: Boolean(opts.metadata), logLevel: opts.logLevel });
+  });
+
+program
+  .command('test')
+  .description('run pipeline test cases (<name>.test.json beside <name>.json): records in, expected events out')
+  .argument('<paths...>', 'test files, pipeline files or directories')
+  .action(async (paths: string[]) => {
+    process.exitCode = await testCommand(paths);
+  });
+
+program
+  .command('replay')
+  .description("re-produce records from the pipeline's dead-letter topic to their source topics (read up to the end seen at start)")
+  .argument('<pipeline>', 'pipeline file')
+  .option('--reason <reasons>', 'only these reasons (comma-separated: es_rejected,decode_failed,...)')
+  .option('--stage <stages>', 'only these stages (comma-separated; "filter" matches every filter:<id>)')
+  .option('--source-topic <topics>', 'only records that came from these topics (comma-separated)')
+  .option('--since <time>', 'only records that failed at or after this time (ISO-8601, or a duration ago: 90m, 6h, 2d)')
+  .option('--until <time>', 'only records that failed before this time (same forms as --since)')
+  .option('--limit <n>', 'stop after this many selected records')
+  .option('--to <topic>', 'produce to this topic instead of each record\'s source topic')
+  .option('--group <name>', 'consumer group that remembers progress: a later run with the same group resumes where this one stopped')
+  .option('--max-attempts <n>', 'skip records that already failed this many times', '3')
+  .option('--force', 'replay records even past --max-attempts')
+  .option('--dry-run', 'print what would be replayed (counts by reason, stage, source topic, with a sample error) and change nothing')
+  .addOption(logLevel())
+  .addHelpText('after', `\nExit codes:\n${Object.entries(REPLAY_EXIT_CODES).map(([code, what]) => `  ${code}  ${what}`).join('\n')}`)
+  .action(async (file: string, opts) => {
+    process.exitCode = await replayCommand(file, opts);
+  });
+
+program
+  .command('doctor')
+  .description('diagnose connectivity and configuration of a pipeline: Kafka brokers, advertised addresses, topics, group lag, dead-letter topic, Elasticsearch')
+  .argument('<pipeline>', 'pipeline file')
+  .option('--timeout <ms>', 'time limit of each network check', '5000')
+  .addOption(logLevel())
+  .addHelpText('after', '\nEach check prints PASS, WARN or FAIL, with a fix hint for WARN and FAIL.\nExit codes: 0 no FAIL (WARNs allowed), 1 at least one FAIL, 2 the pipeline file is invalid.')
+  .action(async (file: string, opts) => {
+    process.exitCode = await doctorCommand(file, { timeoutMs: Number(opts.timeout), logLevel: opts.logLevel });
   });
 
 await program.parseAsync(process.argv);

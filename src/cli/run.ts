@@ -4,8 +4,17 @@ import { Pipeline } from '../runtime/pipeline.js';
 import { components } from '../registry.js';
 import { pipelineFiles } from './files.js';
 import { createLogger } from './logger.js';
+import { SluiceMetrics } from '../observe/metrics.js';
+import { startHttpServer, type HttpServer } from '../observe/server.js';
 
-export async function runCommand(paths: string[], opts: { shutdownTimeoutMs: number; logLevel?: string }): Promise<number> {
+export interface HttpOptions {
+  address: string;
+  port: number;
+  /** Set by the operator (flag or env): a port that cannot be bound is then fatal, not a warning. */
+  explicit: boolean;
+}
+
+export async function runCommand(paths: string[], opts: { shutdownTimeoutMs: number; logLevel?: string; http?: HttpOptions }): Promise<number> {
   const logger = createLogger(opts.logLevel, 1);
   let defs: PipelineDefinition[];
   try {
@@ -24,7 +33,27 @@ export async function runCommand(paths: string[], opts: { shutdownTimeoutMs: num
     return 1;
   }
 
-  const pipelines = defs.map((d) => new Pipeline(d, logger.child({ pipeline: d.id })));
+  const metrics = new SluiceMetrics();
+  const pipelines = defs.map((d) => {
+    const monitor = metrics.pipeline(d.id, () => pipeline.stats);
+    const pipeline: Pipeline = new Pipeline(d, logger.child({ pipeline: d.id }), monitor);
+    return { pipeline, monitor };
+  });
+  let http: HttpServer | undefined;
+  if (opts.http) {
+    try {
+      http = await startHttpServer(metrics, opts.http);
+      logger.info({ address: http.address, port: http.port }, `http listening on ${http.address}:${http.port} (/healthz /readyz /metrics)`);
+    } catch (err) {
+      const msg = `cannot listen on ${opts.http.address}:${opts.http.port} for /healthz /readyz /metrics: ${(err as Error).message}`;
+      if (opts.http.explicit) {
+        logger.fatal(`${msg} (choose another --http-port / SLUICE_HTTP_PORT)`);
+        logger.flush();
+        return 1;
+      }
+      logger.warn(`${msg}; running without the HTTP endpoint (set --http-port / SLUICE_HTTP_PORT to make this fatal)`);
+    }
+  }
   let stopping: Promise<void> | undefined;
   const stopAll = (signal: string) => {
     if (stopping) {
@@ -32,7 +61,8 @@ export async function runCommand(paths: string[], opts: { shutdownTimeoutMs: num
       process.exit(1);
     }
     logger.info({ signal, timeoutMs: opts.shutdownTimeoutMs }, 'stopping: no more fetching, delivering what is in flight');
-    stopping = Promise.all(pipelines.map((p) => p.stop(opts.shutdownTimeoutMs).catch((err) => logger.error({ err, pipeline: p.id }, 'error while stopping')))).then(() => undefined);
+    for (const { monitor } of pipelines) monitor.markStopping();
+    stopping = Promise.all(pipelines.map(({ pipeline: p }) => p.stop(opts.shutdownTimeoutMs).catch((err) => logger.error({ err, pipeline: p.id }, 'error while stopping')))).then(() => undefined);
     return stopping;
   };
   const done = new Promise<void>((resolve) => {
@@ -41,19 +71,21 @@ export async function runCommand(paths: string[], opts: { shutdownTimeoutMs: num
   });
 
   try {
-    await Promise.all(pipelines.map((p) => p.start()));
+    await Promise.all(pipelines.map(({ pipeline, monitor }) => pipeline.start().then(() => monitor.markStarted())));
   } catch (err) {
     logger.fatal({ err }, 'a pipeline failed to start');
-    if (!stopping) await Promise.allSettled(pipelines.map((p) => p.stop(1000)));
+    if (!stopping) await Promise.allSettled(pipelines.map(({ pipeline: p }) => p.stop(1000)));
+    await http?.close();
     return 1;
   }
-  logger.info({ pipelines: pipelines.map((p) => p.id) }, 'running');
+  logger.info({ pipelines: pipelines.map(({ pipeline: p }) => p.id) }, 'running');
   const statsTimer = setInterval(() => {
-    for (const p of pipelines) logger.info({ pipeline: p.id, stats: p.stats }, 'stats');
+    for (const { pipeline: p } of pipelines) logger.info({ pipeline: p.id, stats: p.stats }, 'stats');
   }, 30_000);
   statsTimer.unref();
   await done;
   clearInterval(statsTimer);
+  await http?.close();
   logger.info('stopped');
   logger.flush();
   return 0;

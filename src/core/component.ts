@@ -9,6 +9,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { Event } from './event.js';
+import type { ComponentMetrics } from '../observe/observer.js';
 
 export interface ComponentContext {
   /** The pipeline's id, for logs, metrics and dead-letter headers. */
@@ -16,6 +17,8 @@ export interface ComponentContext {
   /** Directory of the pipeline file: relative paths in a config resolve against it. */
   baseDir: string;
   logger: Logger;
+  /** Where components report metrics and readiness (`sluice run`); absent means no-op. */
+  metrics?: ComponentMetrics;
 }
 
 // ---------------------------------------------------------------- filters
@@ -119,7 +122,8 @@ export interface DeadLetter {
 export interface DeadLetterSink {
   start(): Promise<void>;
   send(letter: DeadLetter): Promise<void>;
-  stop(): Promise<void>;
+  /** Waits at most `timeoutMs` for unacknowledged letters (their records then stay uncommitted). */
+  stop(timeoutMs?: number): Promise<void>;
 }
 
 export interface InputSpec<S extends TSchema = TSchema> {
@@ -138,6 +142,8 @@ export interface Decoding {
   codec: string;
   /** `dead_letter` (reason `decode_failed`), or `tag`: index the raw text in `message`, tagged `_decodefailure`. */
   onError: 'dead_letter' | 'tag';
+  /** Deepest JSON nesting the `json` codec accepts (default 64). */
+  maxJsonDepth?: number;
 }
 
 export interface DeadLetterConfig {

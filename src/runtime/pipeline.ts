@@ -12,6 +12,16 @@ import type { AcceptedRecord, DeadLetterSink, DeliveryResult, Input, Output, Rec
 import type { PipelineDefinition } from '../config/load.js';
 import { buildFilters } from './build.js';
 import { RecordProcessor, type Outcome } from './processor.js';
+import type { ComponentMetrics } from '../observe/observer.js';
+
+/**
+ * Longest stretch of record processing without letting the event loop run. Processing is
+ * synchronous; without a bound, one fetched batch of slow records (each may take up to
+ * limits.filterTimeoutMs) could hold up the consumer's heartbeats until the group drops it.
+ */
+const PROCESS_SLICE_MS = 50;
+/** A pause longer than this is logged at info (and again every minute while it lasts). */
+const LONG_PAUSE_MS = 5000;
 
 export interface PipelineStats {
   recordsIn: number;
@@ -32,17 +42,25 @@ export class Pipeline implements RecordSink {
   readonly stats: PipelineStats = { recordsIn: 0, eventsOut: 0, eventsDropped: 0, deadLettered: {}, inFlightRecords: 0, inFlightBytes: 0, paused: false };
   private drainWaiters: (() => void)[] = [];
   private closeFilters: (() => Promise<void>) | undefined;
+  /** Accepted records not processed yet, from `pendingHead` on (see processPending). */
+  private pending: AcceptedRecord[] = [];
+  private pendingHead = 0;
+  private processing = false;
+  private pausedAt = 0;
+  private pauseTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly def: PipelineDefinition,
     private readonly logger: Logger,
+    /** Metrics and readiness reporting for the components (`sluice run`); none by default. */
+    private readonly metrics?: ComponentMetrics,
   ) {
     this.id = def.id;
   }
 
   async start(): Promise<void> {
     const { def } = this;
-    const ctx = { pipelineId: def.id, baseDir: def.baseDir, logger: this.logger };
+    const ctx = { pipelineId: def.id, baseDir: def.baseDir, logger: this.logger, metrics: this.metrics };
     const { steps, close } = await buildFilters(def, ctx);
     this.closeFilters = close;
     this.processor = new RecordProcessor(steps, processorOptions(def));
@@ -66,9 +84,58 @@ export class Pipeline implements RecordSink {
       stats.paused = true;
       this.input.pause();
       this.logger.debug({ inFlightRecords: stats.inFlightRecords, inFlightBytes: stats.inFlightBytes }, 'in-flight limit reached; fetching paused');
+      this.pausedAt = Date.now();
+      this.schedulePauseLog(LONG_PAUSE_MS);
     }
-    const outcomes = this.processor.processBatch(batch.map((a) => a.record));
-    for (let i = 0; i < batch.length; i++) this.deliver(batch[i], outcomes[i]);
+    for (const a of batch) this.pending.push(a);
+    if (!this.processing) this.processPending();
+  }
+
+  /**
+   * Processes pending records in order, in slices of about PROCESS_SLICE_MS with the event
+   * loop running in between: heartbeats, fetches, commits and bulk responses never wait for a
+   * whole batch of slow records.
+   */
+  private processPending(): void {
+    this.processing = true;
+    const started = performance.now();
+    while (this.pendingHead < this.pending.length) {
+      const chunk = this.pending.slice(this.pendingHead, this.pendingHead + 1000);
+      const budget = Math.max(0, PROCESS_SLICE_MS - (performance.now() - started));
+      const outcomes = this.processor.processBatch(
+        chunk.map((a) => a.record),
+        budget,
+      );
+      this.pendingHead += outcomes.length;
+      for (let i = 0; i < outcomes.length; i++) this.deliver(chunk[i], outcomes[i]);
+      if (this.pendingHead > 4096 && this.pendingHead * 2 > this.pending.length) {
+        this.pending = this.pending.slice(this.pendingHead);
+        this.pendingHead = 0;
+      }
+      if (this.pendingHead < this.pending.length && performance.now() - started >= PROCESS_SLICE_MS) {
+        setImmediate(() => this.processPending());
+        return;
+      }
+    }
+    this.pending = [];
+    this.pendingHead = 0;
+    this.processing = false;
+  }
+
+  /** While fetching stays paused, says so at info: the operator sees the output holding things up. */
+  private schedulePauseLog(afterMs: number): void {
+    clearTimeout(this.pauseTimer);
+    this.pauseTimer = setTimeout(() => {
+      const { stats } = this;
+      if (!stats.paused) return;
+      const { maxInFlightEvents, maxInFlightBytes } = this.def.limits;
+      this.logger.info(
+        { pausedMs: Date.now() - this.pausedAt, inFlightRecords: stats.inFlightRecords, inFlightBytes: stats.inFlightBytes, maxInFlightEvents, maxInFlightBytes },
+        'fetching paused: in-flight limits reached, waiting for records to settle (Elasticsearch or the dead-letter topic slow or unreachable)',
+      );
+      this.schedulePauseLog(60_000);
+    }, afterMs);
+    this.pauseTimer.unref();
   }
 
   private deliver({ record, settle }: AcceptedRecord, outcome: Outcome): void {
@@ -93,7 +160,7 @@ export class Pipeline implements RecordSink {
     }
     let pending = events.length;
     let failure: Extract<DeliveryResult, { ok: false }> | undefined;
-    const baseId = `${record.topic}-${record.partition}-${record.offset}`;
+    const baseId = replayedId(record) ?? `${record.topic}-${record.partition}-${record.offset}`;
     events.forEach((event, n) => {
       this.output.write({
         event,
@@ -125,7 +192,10 @@ export class Pipeline implements RecordSink {
     if (stats.paused && stats.inFlightRecords < maxInFlightEvents * 0.8 && stats.inFlightBytes < maxInFlightBytes * 0.8) {
       stats.paused = false;
       this.input.resume();
-      this.logger.debug('in-flight below limits; fetching resumed');
+      clearTimeout(this.pauseTimer);
+      const pausedMs = Date.now() - this.pausedAt;
+      if (pausedMs >= LONG_PAUSE_MS) this.logger.info({ pausedMs }, 'in-flight below limits; fetching resumed');
+      else this.logger.debug({ pausedMs }, 'in-flight below limits; fetching resumed');
     }
     if (stats.inFlightRecords === 0 && this.drainWaiters.length) {
       const waiters = this.drainWaiters;
@@ -136,7 +206,17 @@ export class Pipeline implements RecordSink {
 
   /** Stop fetching, deliver what is in flight (up to `timeoutMs`), commit, disconnect. */
   async stop(timeoutMs: number): Promise<void> {
-    await this.input.stop();
+    const deadline = Date.now() + timeoutMs;
+    // Also after a failed start (a component never connected, or was never created): every
+    // step runs even when an earlier one fails, so no client is left holding the process open.
+    const attempt = async (what: string, fn: () => Promise<unknown> | undefined) => {
+      try {
+        await fn();
+      } catch (err) {
+        this.logger.warn({ err: (err as Error).message }, `${what} failed while stopping`);
+      }
+    };
+    await attempt('stopping the input', () => this.input?.stop());
     const drained = new Promise<boolean>((resolve) => {
       if (this.stats.inFlightRecords === 0) return resolve(true);
       this.drainWaiters.push(() => resolve(true));
@@ -149,12 +229,27 @@ export class Pipeline implements RecordSink {
     const ok = await Promise.race([drained, timedOut]);
     clearTimeout(timer);
     if (!ok) this.logger.warn({ inFlight: this.stats.inFlightRecords }, 'shutdown timeout: unsettled records stay uncommitted and will be re-read');
-    await this.input.close();
-    await this.deadLetters.stop().catch((err) => this.logger.warn({ err: err.message }, 'dead-letter producer did not close cleanly'));
-    await this.output.stop();
-    await this.closeFilters?.();
+    clearTimeout(this.pauseTimer);
+    await attempt('closing the input', () => this.input?.close());
+    await this.deadLetters?.stop(Math.max(1000, deadline - Date.now())).catch((err) => this.logger.warn({ err: err.message }, 'dead-letter producer did not close cleanly'));
+    await attempt('closing the output', () => this.output?.stop());
+    await attempt('closing the filters', () => this.closeFilters?.());
     this.logger.info({ stats: this.stats }, 'pipeline stopped');
   }
+}
+
+/**
+ * `sluice replay` marks each record it re-produces with the default id of the record it
+ * replays (`<topic>-<partition>-<offset>` of the original), so a replayed record indexes as
+ * the document the original would have been, and replaying it twice overwrites it.
+ */
+export const REPLAY_OF_HEADER = 'sluice.replay.of';
+
+function replayedId(record: SourceRecord): string | undefined {
+  let v = record.headers[REPLAY_OF_HEADER];
+  if (Array.isArray(v)) v = v[v.length - 1];
+  const id = v === undefined ? undefined : Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+  return id && id.length <= 512 ? id : undefined;
 }
 
 export function processorOptions(def: PipelineDefinition) {

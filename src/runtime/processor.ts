@@ -14,6 +14,7 @@
 import vm from 'node:vm';
 import type { Filter, SourceRecord } from '../core/component.js';
 import { addTag, type Event } from '../core/event.js';
+import { formatIsoUtc } from '../core/joda.js';
 import { codecs, DecodeError, plainCodec, type Codec } from '../codecs/index.js';
 import type { Condition } from '../core/condition.js';
 
@@ -32,6 +33,8 @@ export type Outcome =
 export interface ProcessorOptions {
   codec: string;
   onError?: 'dead_letter' | 'tag';
+  /** Deepest JSON nesting the `json` codec accepts. */
+  maxJsonDepth?: number;
   maxRecordBytes: number;
   filterTimeoutMs: number;
   onFilterTimeout: 'tag' | 'dead_letter';
@@ -74,12 +77,19 @@ export class RecordProcessor {
   }
 
   /** Processes records in order; every record gets exactly one outcome. */
-  processBatch(records: readonly SourceRecord[]): Outcome[] {
+  /**
+   * With `budgetMs`, returns early once that much time has passed (after at least one
+   * record): the outcomes of the records processed so far, in order. `sluice run` processes
+   * the rest after letting the event loop run, so Kafka heartbeats are never held up for
+   * long by a batch of slow records.
+   */
+  processBatch(records: readonly SourceRecord[], budgetMs?: number): Outcome[] {
     const outcomes: Outcome[] = new Array(records.length);
     let next = 0;
+    const budgetEnd = budgetMs === undefined ? Infinity : performance.now() + budgetMs;
     // The slice loop runs inside the guarded script; `next` advances as records finish.
     const run = () => {
-      const deadline = performance.now() + this.sliceMs;
+      const deadline = Math.min(performance.now() + this.sliceMs, budgetEnd);
       while (next < records.length) {
         outcomes[next] = this.process(records[next]);
         next++;
@@ -87,6 +97,10 @@ export class RecordProcessor {
       }
     };
     while (next < records.length) {
+      if (next > 0 && performance.now() > budgetEnd) {
+        outcomes.length = next;
+        break;
+      }
       try {
         this.runGuarded(run);
       } catch (err) {
@@ -127,18 +141,20 @@ export class RecordProcessor {
     }
     let event: Event;
     try {
-      event = this.codec.decode(value);
+      event = this.codec.decode(value, { maxJsonDepth: this.options.maxJsonDepth });
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       if (this.options.onError !== 'tag') return { kind: 'dead', reason: 'decode_failed', error: err.message, stage: 'input' };
       event = { message: plainCodec.decode(value).message, tags: [DECODE_FAILURE_TAG] };
     }
-    if (event['@timestamp'] === undefined) {
-      const ms = Number(record.timestamp);
-      event['@timestamp'] = new Date(Number.isFinite(ms) && ms > 0 ? ms : Date.now()).toISOString();
-    }
+    const recordTime = this.isoTime(record.timestamp);
+    if (event['@timestamp'] === undefined) event['@timestamp'] = recordTime;
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(record.headers)) if (v !== undefined) headers[k] = headerText(v);
+    // defineProperty: a header named `__proto__` stays a plain own property.
+    for (const k in record.headers) {
+      const v = record.headers[k];
+      if (v !== undefined) Object.defineProperty(headers, k, { value: headerText(v), enumerable: true, writable: true, configurable: true });
+    }
     // Filebeat's JSON carries its own @metadata (beat, type, version): keep it beside ours.
     const existing = event['@metadata'];
     const metadata: Record<string, unknown> = existing && typeof existing === 'object' && !Array.isArray(existing) ? (existing as Record<string, unknown>) : {};
@@ -147,11 +163,25 @@ export class RecordProcessor {
       partition: record.partition,
       offset: record.offset,
       key: record.key ? record.key.toString('utf8') : null,
-      timestamp: new Date(Number(record.timestamp)).toISOString(),
+      timestamp: recordTime,
       headers,
     };
     event['@metadata'] = metadata;
     return this.runChain(event, skip);
+  }
+
+  /** ISO-8601 of a record timestamp; records of one batch mostly share it, so the last is kept. */
+  private lastTimestamp = '';
+  private lastIso = '';
+  private isoTime(timestamp: string): string {
+    if (timestamp !== this.lastTimestamp) {
+      const ms = Number(timestamp);
+      // Records without a timestamp (-1) get the current time, never a cached one.
+      if (!(Number.isFinite(ms) && ms > 0)) return formatIsoUtc(Date.now());
+      this.lastIso = formatIsoUtc(ms);
+      this.lastTimestamp = timestamp;
+    }
+    return this.lastIso;
   }
 
   private runChain(event: Event, skip?: ReadonlySet<number>): Outcome {

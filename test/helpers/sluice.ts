@@ -15,7 +15,8 @@ export interface Running {
 export function startSluice(args: string[], env: Record<string, string> = {}): Running {
   const child = spawn(process.execPath, [SLUICE, ...args], {
     cwd: ROOT,
-    env: { ...process.env, SLUICE_LOG_LEVEL: 'info', ...env },
+    // Port 0: parallel test runs never fight over the default health/metrics port.
+    env: { ...process.env, SLUICE_LOG_LEVEL: 'info', SLUICE_HTTP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -29,7 +30,7 @@ export function runSluice(args: string[], opts: { input?: string; env?: Record<s
   const r = spawnSync(process.execPath, [SLUICE, ...args], {
     cwd: ROOT,
     input: opts.input,
-    env: { ...process.env, ...opts.env },
+    env: { ...process.env, SLUICE_HTTP_PORT: '0', ...opts.env },
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
   });

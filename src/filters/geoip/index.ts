@@ -210,6 +210,15 @@ export const geoip: FilterSpec<typeof geoipConfig> = {
     const target: FieldPath = parsePath(config.target ?? defaultTarget(config.field));
     const db = await loadDatabase(config.databasePath === undefined ? undefined : path.resolve(ctx.baseDir, config.databasePath));
     ctx.logger.debug({ database: db.description }, 'geoip database loaded');
+    // The first lookups page the database in and warm the reader's code: do them now, not
+    // inside the first event's time limit (limits.filterTimeoutMs).
+    for (const [ip, v] of [['8.8.8.8', 4], ['2001:4860:4860::8888', 6]] as const) {
+      try {
+        db.lookup(ip, v);
+      } catch {
+        // a user-supplied database without this address family: nothing to warm
+      }
+    }
     const cache = new LruCache<string, GeoResult | null>(config.cacheSize);
     const tags = config.tagOnFailure;
 

@@ -79,6 +79,8 @@ export const useragent: FilterSpec<typeof useragentConfig> = {
     const target = parsePath(config.target);
     const cache = new LruCache<string, AgentInfo>(config.cacheSize);
     const parser = new UAParser();
+    // Warm the parser's regex tables now rather than inside the first event's time limit.
+    parseUserAgent(parser, 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36');
 
     return {
       process(event) {

@@ -6,6 +6,13 @@
  * Fetching and settling are decoupled: `eachBatch` returns as soon as the batch is handed
  * over, so heartbeats never wait for Elasticsearch. Memory is bounded by the runtime, which
  * pauses the input when its in-flight limits are reached.
+ *
+ * One fetch can hold far more records than the in-flight limits (1 MiB of gzip'd log lines
+ * per partition is tens of thousands of records), so records are handed over in small chunks
+ * and the hand-over stops as soon as the runtime pauses the input. The rest of the batch is
+ * parked here, undecoded, and handed over first on resume; while anything is parked the
+ * topics stay paused in kafkajs, so parked records never exceed what fetches already
+ * returned (bounded by maxBytes / maxBytesPerPartition).
  */
 import kafkajs, { type Consumer, type EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -13,6 +20,11 @@ import type { AcceptedRecord, Input, RecordSink, SourceRecord } from '../../core
 import { createKafka } from './connection.js';
 import { PartitionOffsets } from './offsets.js';
 import type { KafkaInputConfig } from './index.js';
+import { noopMetrics, type ComponentMetrics } from '../../observe/observer.js';
+
+/** Records per hand-over to the runtime: how far one hand-over can overshoot the in-flight limits. */
+const HAND_OVER_RECORDS = 500;
+const HAND_OVER_BYTES = 1024 * 1024;
 
 export class KafkaInput implements Input {
   private consumer: Consumer;
@@ -22,10 +34,17 @@ export class KafkaInput implements Input {
   private committing: Promise<void> = Promise.resolve();
   private paused = false;
   private stopped = false;
+  private sink: RecordSink | undefined;
+  /** Fetched records not handed over yet (the runtime was full), in fetch order, from `parkedHead` on. */
+  private parked: SourceRecord[] = [];
+  private parkedHead = 0;
+  /** Per partition, the offset after the last record parked or handed over in this generation. */
+  private fetchedUpTo = new Map<string, bigint>();
 
   constructor(
     private readonly config: KafkaInputConfig,
     private readonly logger: Logger,
+    private readonly metrics: ComponentMetrics = noopMetrics,
   ) {
     const kafka = createKafka(config, logger);
     this.consumer = kafka.consumer({
@@ -41,12 +60,20 @@ export class KafkaInput implements Input {
   }
 
   async start(sink: RecordSink): Promise<void> {
+    this.sink = sink;
     const { consumer, config } = this;
-    const { GROUP_JOIN, CRASH } = consumer.events;
+    const { GROUP_JOIN, CRASH, CONNECT, DISCONNECT, REBALANCING } = consumer.events;
     consumer.on(GROUP_JOIN, ({ payload }) => this.onAssignment(payload.memberAssignment));
     consumer.on(CRASH, ({ payload }) => {
       this.logger.error({ err: payload.error, restart: payload.restart }, 'kafka consumer crashed');
+      this.metrics.kafkaState('crashed', payload.error?.message);
     });
+    consumer.on(CONNECT, () => this.metrics.kafkaState('connected'));
+    consumer.on(DISCONNECT, () => this.metrics.kafkaState('disconnected'));
+    consumer.on(REBALANCING, () => this.metrics.kafkaState('rebalancing'));
+    // Partitions may be revoked: commit what is settled now (the coordinator still accepts
+    // commits of the ending generation), so their next owner re-reads as little as possible.
+    consumer.on(REBALANCING, () => void this.commit());
     await consumer.connect();
     const topics: (string | RegExp)[] = [...(config.topics ?? [])];
     if (config.topicPattern) topics.push(new RegExp(config.topicPattern));
@@ -63,18 +90,19 @@ export class KafkaInput implements Input {
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload, sink: RecordSink): Promise<void> {
     const key = `${batch.topic}:${batch.partition}`;
+    this.metrics.kafkaFetched(batch.topic, batch.partition, batch.highWatermark, batch.firstOffset() ?? batch.highWatermark);
     let tracker = this.partitions.get(key);
     if (!tracker) {
       tracker = new PartitionOffsets();
       this.partitions.set(key, tracker);
     }
-    const accepted: AcceptedRecord[] = [];
+    const seenUpTo = this.fetchedUpTo.get(key);
     let last: string | undefined;
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) break;
       const offset = BigInt(message.offset);
-      if (!tracker.isDuplicate(offset)) {
-        const record: SourceRecord = {
+      if (!tracker.isDuplicate(offset) && (seenUpTo === undefined || offset >= seenUpTo)) {
+        this.parked.push({
           topic: batch.topic,
           partition: batch.partition,
           offset: message.offset,
@@ -82,14 +110,37 @@ export class KafkaInput implements Input {
           value: message.value,
           timestamp: message.timestamp,
           headers: message.headers ?? {},
-        };
-        accepted.push({ record, settle: tracker.accept(offset) });
+        });
+        this.fetchedUpTo.set(key, offset + 1n);
       }
       last = message.offset;
     }
-    if (accepted.length) sink.accept(accepted);
+    if (!this.paused) this.handOver(sink);
     if (last !== undefined) resolveOffset(last);
     await heartbeat();
+  }
+
+  /** Hands parked records to the runtime in chunks until it pauses the input or none are left. */
+  private handOver(sink: RecordSink): void {
+    while (!this.paused && !this.stopped && this.parkedHead < this.parked.length) {
+      const accepted: AcceptedRecord[] = [];
+      let bytes = 0;
+      while (this.parkedHead < this.parked.length && accepted.length < HAND_OVER_RECORDS && bytes < HAND_OVER_BYTES) {
+        const record = this.parked[this.parkedHead++];
+        const tracker = this.partitions.get(`${record.topic}:${record.partition}`);
+        if (!tracker) continue; // revoked meanwhile: its next owner reads it
+        bytes += record.value?.length ?? 0;
+        accepted.push({ record, settle: tracker.accept(BigInt(record.offset)) });
+      }
+      if (accepted.length) sink.accept(accepted);
+    }
+    if (this.parkedHead === this.parked.length) {
+      this.parked = [];
+      this.parkedHead = 0;
+    } else if (this.parkedHead > 4096 && this.parkedHead * 2 > this.parked.length) {
+      this.parked = this.parked.slice(this.parkedHead);
+      this.parkedHead = 0;
+    }
   }
 
   /**
@@ -107,7 +158,13 @@ export class KafkaInput implements Input {
         this.partitions.delete(key);
       }
     }
+    // kafkajs fetches every assigned partition again from its committed offset: parked
+    // records come back (or go to their new owner), accepted ones are skipped by the trackers.
+    this.parked = [];
+    this.parkedHead = 0;
+    this.fetchedUpTo.clear();
     this.logger.info({ assignment }, 'partitions assigned');
+    this.metrics.kafkaAssigned(assignment);
     if (this.paused) this.applyPause();
   }
 
@@ -127,6 +184,7 @@ export class KafkaInput implements Input {
       try {
         await this.consumer.commitOffsets(offsets);
         for (const [tracker, next] of trackers) tracker.markCommitted(next);
+        this.metrics.kafkaCommitted(offsets);
         this.logger.debug({ offsets }, 'committed');
       } catch (err) {
         // A rebalance in progress rejects commits; the next tick (or the new owner) catches up.
@@ -151,7 +209,9 @@ export class KafkaInput implements Input {
   resume(): void {
     if (!this.paused || this.stopped) return;
     this.paused = false;
-    this.consumer.resume(this.consumer.paused());
+    // Parked records first; fetching resumes only once they are all taken.
+    if (this.sink) this.handOver(this.sink);
+    if (!this.paused) this.consumer.resume(this.consumer.paused());
   }
 
   /**

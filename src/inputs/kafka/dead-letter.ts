@@ -8,9 +8,38 @@ import kafkajs, { type Admin, type Message, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { DeadLetter, DeadLetterConfig, DeadLetterSink } from '../../core/component.js';
 import { createKafka, type ConnectionSettings } from './connection.js';
+import { noopMetrics, type ComponentMetrics } from '../../observe/observer.js';
 
 const MAX_ERROR_BYTES = 2048;
 export const DLQ_PREFIX = 'sluice.dlq.';
+/** Header set when a letter was too large for the dead-letter topic: the original value's size in bytes. */
+export const TRUNCATED_HEADER = `${DLQ_PREFIX}value_truncated`;
+/** Bytes of letters per produce request: Kafka refuses a record batch above the topic's max.message.bytes (1 MB by default). */
+const BATCH_BYTES = 512 * 1024;
+/** Value sizes tried, in turn, for a single letter the topic refuses as too large. */
+const TRUNCATE_TO = [256 * 1024, 16 * 1024, 0];
+
+function letterBytes(letter: DeadLetter): number {
+  return (letter.record.value?.length ?? 0) + (letter.record.key?.length ?? 0) + Math.min(letter.error.length, MAX_ERROR_BYTES) + 1024;
+}
+
+/** Kafka refused the request for its size: sending the same bytes again can never succeed. */
+function isTooLarge(err: unknown): boolean {
+  for (let e = err as { type?: string; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.type === 'MESSAGE_TOO_LARGE' || e.type === 'RECORD_LIST_TOO_LARGE') return true;
+  }
+  return false;
+}
+
+/** The letter with a shorter value and the original size in a header, or undefined when it cannot shrink. */
+function truncated(message: Message): Message | undefined {
+  const value = Buffer.isBuffer(message.value) ? message.value : Buffer.from(message.value ?? '');
+  const to = TRUNCATE_TO.find((n) => n < value.length);
+  if (to === undefined) return undefined;
+  const headers = { ...message.headers };
+  headers[TRUNCATED_HEADER] ??= String(value.length);
+  return { ...message, value: value.subarray(0, to), headers };
+}
 
 export function truncateUtf8(s: string, maxBytes: number): string {
   const buf = Buffer.from(s, 'utf8');
@@ -33,7 +62,8 @@ export function deadLetterHeaders(letter: DeadLetter, pipelineId: string, now = 
   const headers: NonNullable<Message['headers']> = {};
   // The source's own headers first, unchanged; any sluice.dlq.* from an earlier failure is replaced.
   for (const [k, v] of Object.entries(record.headers)) {
-    if (!k.startsWith(DLQ_PREFIX) && v !== undefined) headers[k] = v;
+    // defineProperty: a header named `__proto__` stays a plain own property.
+    if (!k.startsWith(DLQ_PREFIX) && v !== undefined) Object.defineProperty(headers, k, { value: v, enumerable: true, writable: true, configurable: true });
   }
   const add = (name: string, value: string) => {
     headers[`${DLQ_PREFIX}${name}`] = value;
@@ -63,19 +93,26 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
   private queue: Pending[] = [];
   private flushing: Promise<void> | undefined;
   private stopped = false;
+  private readonly sourceTopics: string[];
 
   constructor(
     connection: ConnectionSettings,
     private readonly settings: DeadLetterConfig,
     private readonly pipelineId: string,
     private readonly logger: Logger,
+    private readonly metrics: ComponentMetrics = noopMetrics,
   ) {
+    // The input's config is passed as the connection settings: its topics size the dead-letter topic.
+    this.sourceTopics = (connection as { topics?: string[] }).topics ?? [];
     const kafka = createKafka(connection, logger, '-dlq');
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+      // The idempotent producer keeps its guarantees only with unlimited retries; failures
+      // still show up in the logs (kafkajs logs each failed attempt), and send() waits.
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
     this.admin = kafka.admin();
   }
@@ -85,16 +122,64 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
     try {
       const existing = await this.admin.listTopics();
       if (!existing.includes(this.settings.topic)) {
+        // Not kafkajs' waitForLeaders: on a fresh multi-broker cluster it gives up on a broker
+        // that does not know the new topic yet ("This server does not host this
+        // topic-partition") and `sluice run` would fail to start. Polled below instead.
         await this.admin.createTopics({
-          waitForLeaders: true,
-          topics: [{ topic: this.settings.topic, numPartitions: this.settings.partitions ?? 1, replicationFactor: this.settings.replicationFactor ?? -1 }],
+          waitForLeaders: false,
+          topics: [
+            {
+              topic: this.settings.topic,
+              numPartitions: this.settings.partitions ?? 1,
+              replicationFactor: this.settings.replicationFactor ?? -1,
+              configEntries: await this.sizeConfig(),
+            },
+          ],
         });
+        await this.waitForLeaders();
         this.logger.info({ topic: this.settings.topic }, 'created dead-letter topic');
       }
     } finally {
       await this.admin.disconnect();
     }
     await this.producer.connect();
+  }
+
+  /** Until every partition of the new topic has a leader (at most a minute; the producer retries anyway). */
+  private async waitForLeaders(): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        const { topics } = await this.admin.fetchTopicMetadata({ topics: [this.settings.topic] });
+        if (topics[0]?.partitions.length && topics[0].partitions.every((p) => p.leader >= 0)) return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+      }
+      if (Date.now() > deadline) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  /**
+   * A dead letter carries its record's exact bytes, so the topic must take any record the
+   * source topics took: their largest max.message.bytes plus room for the headers. Without
+   * that (pattern subscriptions, no DescribeConfigs permission) the broker default applies,
+   * and a letter that does not fit is truncated (TRUNCATED_HEADER) rather than retried forever.
+   */
+  private async sizeConfig(): Promise<{ name: string; value: string }[]> {
+    if (this.sourceTopics.length === 0) return [];
+    try {
+      const { resources } = await this.admin.describeConfigs({
+        includeSynonyms: false,
+        resources: this.sourceTopics.map((name) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] })),
+      });
+      let max = 0;
+      for (const r of resources) for (const e of r.configEntries) if (e.configName === 'max.message.bytes') max = Math.max(max, Number(e.configValue) || 0);
+      return max > 0 ? [{ name: 'max.message.bytes', value: String(max + 64 * 1024) }] : [];
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'cannot read max.message.bytes of the source topics; the dead-letter topic gets the broker default');
+      return [];
+    }
   }
 
   send(letter: DeadLetter): Promise<void> {
@@ -108,22 +193,25 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
   private async flushLoop(): Promise<void> {
     try {
       while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, 500);
+        // Bounded by count and bytes: Kafka refuses a whole record batch above the topic's
+        // max.message.bytes, however small each letter is.
+        let count = 0;
+        let bytes = 0;
+        while (count < this.queue.length && count < 500) {
+          const b = letterBytes(this.queue[count].letter);
+          if (count > 0 && bytes + b > BATCH_BYTES) break;
+          bytes += b;
+          count++;
+        }
+        const batch = this.queue.splice(0, count);
         const messages: Message[] = batch.map(({ letter }) => ({
           key: letter.record.key,
           value: letter.record.value,
           headers: deadLetterHeaders(letter, this.pipelineId),
         }));
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await this.producer.send({ topic: this.settings.topic, acks: -1, messages });
-            break;
-          } catch (err) {
-            const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6)) * Math.random();
-            this.logger.error({ err: (err as Error).message, attempt, letters: messages.length }, 'dead-letter produce failed; retrying');
-            await new Promise((r) => setTimeout(r, delay));
-          }
-        }
+        // Stopping: leave the letters unacknowledged, so their records stay uncommitted and
+        // are read again on the next start.
+        if (!(await this.deliver(messages))) return;
         for (const p of batch) p.resolve();
       }
     } finally {
@@ -131,10 +219,49 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
     }
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Produces until Kafka acknowledges (false: stopped first). A request refused for its size
+   * is never retried as it is: it is split, and a single letter too large for the topic is
+   * sent with a truncated value and its original size in TRUNCATED_HEADER.
+   */
+  private async deliver(messages: Message[]): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.producer.send({ topic: this.settings.topic, acks: -1, messages });
+        return true;
+      } catch (err) {
+        if (this.stopped) return false;
+        if (isTooLarge(err)) {
+          if (messages.length > 1) {
+            const half = Math.ceil(messages.length / 2);
+            return (await this.deliver(messages.slice(0, half))) && (await this.deliver(messages.slice(half)));
+          }
+          const smaller = truncated(messages[0]);
+          if (smaller) {
+            const h = messages[0].headers ?? {};
+            this.logger.error(
+              { topic: h[`${DLQ_PREFIX}source.topic`], partition: h[`${DLQ_PREFIX}source.partition`], offset: h[`${DLQ_PREFIX}source.offset`], bytes: smaller.headers?.[TRUNCATED_HEADER], keptBytes: (smaller.value as Buffer).length },
+              `dead letter too large for the dead-letter topic (max.message.bytes); sent with its value truncated and the ${TRUNCATED_HEADER} header`,
+            );
+            return this.deliver([smaller]);
+          }
+        }
+        const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6)) * Math.random();
+        this.metrics.deadLetterSendFailed();
+        this.logger.error({ err: (err as Error).message, attempt, letters: messages.length }, 'dead-letter produce failed; retrying');
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  /** Waits up to `timeoutMs` for letters being sent, then disconnects whatever remains. */
+  async stop(timeoutMs = 10_000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await this.flushing;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.flushing, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
+    if (this.flushing) this.logger.warn({ unsent: this.queue.length }, 'dead letters still unacknowledged at shutdown; their records stay uncommitted');
     await this.producer.disconnect();
   }
 }

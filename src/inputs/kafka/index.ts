@@ -27,7 +27,14 @@ export const kafkaInputConfig = Type.Object(
     onDecodeError: Type.Union([Type.Literal('dead_letter'), Type.Literal('tag')], {
       default: 'dead_letter',
       description:
-        'A record the codec cannot decode (invalid JSON, invalid UTF-8 for `json`, nesting deeper than 64): `dead_letter` sends it to the dead-letter topic with reason `decode_failed`; `tag` indexes its text as `message` tagged `_decodefailure` (invalid UTF-8 replaced by U+FFFD).',
+        'A record the codec cannot decode (invalid JSON, invalid UTF-8 for `json`, nesting deeper than `maxJsonDepth`): `dead_letter` sends it to the dead-letter topic with reason `decode_failed`; `tag` indexes its text as `message` tagged `_decodefailure` (invalid UTF-8 replaced by U+FFFD).',
+    }),
+    maxJsonDepth: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 64,
+      description:
+        'For the `json` codec: deepest nesting of objects and arrays accepted. Checked by a scan of the raw text before parsing, so a hostile record cannot make the parser (or later filters) recurse deeply; deeper records are decode failures.',
     }),
     sessionTimeoutMs: Type.Integer({ minimum: 6000, default: 30000, description: 'Group session timeout.' }),
     heartbeatIntervalMs: Type.Integer({ minimum: 100, default: 3000, description: 'Heartbeat interval; well under the session timeout.' }),
@@ -49,12 +56,12 @@ export const kafka: InputSpec<typeof kafkaInputConfig> = {
   config: kafkaInputConfig,
   create(config, ctx) {
     if (!config.topics && !config.topicPattern) throw new Error('the kafka input needs "topics" or "topicPattern"');
-    return new KafkaInput(config, ctx.logger.child({ component: 'kafka' }));
+    return new KafkaInput(config, ctx.logger.child({ component: 'kafka' }), ctx.metrics);
   },
   createDeadLetterSink(config, deadLetter, ctx) {
-    return new KafkaDeadLetterSink(config, deadLetter, ctx.pipelineId, ctx.logger.child({ component: 'dead-letter' }));
+    return new KafkaDeadLetterSink(config, deadLetter, ctx.pipelineId, ctx.logger.child({ component: 'dead-letter' }), ctx.metrics);
   },
   decoding(config) {
-    return { codec: config.codec, onError: config.onDecodeError };
+    return { codec: config.codec, onError: config.onDecodeError, maxJsonDepth: config.maxJsonDepth };
   },
 };

@@ -3,13 +3,17 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { OutputSpec } from '../../core/component.js';
 import { compileTemplate } from '../../core/template.js';
 import { ElasticsearchOutput } from './output.js';
+import { esAuthSchema, esTlsSchema } from './client.js';
 
 export const elasticsearchOutputConfig = Type.Object(
   {
     nodes: Type.Array(Type.String({ minLength: 1 }), {
       minItems: 1,
-      description: 'Elasticsearch URLs. An entry may hold a comma-separated list, so one `${ES_URL}` can carry several.',
+      description:
+        'Elasticsearch URLs (`https://host:9200`). An entry may hold a comma-separated list, so one `${ES_URL}` can carry several. Credentials in a URL (`https://user:password@host`) work as basic auth, but `auth` with a secret is better.',
     }),
+    auth: Type.Optional(esAuthSchema),
+    tls: Type.Optional(esTlsSchema),
     index: Type.String({
       minLength: 1,
       default: 'logs-%{+yyyy.MM.dd}',
@@ -59,6 +63,6 @@ export const elasticsearch: OutputSpec<typeof elasticsearchOutputConfig> = {
   create(config, ctx) {
     for (const t of [config.index, config.documentId, config.routing, config.ingestPipeline]) if (t) compileTemplate(t);
     if (config.autoId && config.documentId) throw new Error('"autoId" and "documentId" exclude each other');
-    return new ElasticsearchOutput(config, ctx.logger.child({ component: 'elasticsearch' }));
+    return new ElasticsearchOutput(config, ctx.logger.child({ component: 'elasticsearch' }), ctx.metrics);
   },
 };

@@ -11,8 +11,10 @@ import type { Logger } from 'pino';
 import type { DeliveryResult, Output, OutputEvent } from '../../core/component.js';
 import { compileTemplate, type Template } from '../../core/template.js';
 import { backoffMs, classifyItem, isRetryableRequestError } from './bulk.js';
-import { createClient, probeCluster } from './client.js';
+import { EsConnection } from './client.js';
+import { isUserFacing } from '../../core/user-error.js';
 import type { ElasticsearchOutputConfig } from './index.js';
+import { noopMetrics, type ComponentMetrics } from '../../observe/observer.js';
 
 interface Item {
   /** Action line and document line, newline-terminated. */
@@ -40,7 +42,8 @@ export class ElasticsearchOutput implements Output {
   private readonly documentId: Template | undefined;
   private readonly routing: Template | undefined;
   private readonly ingestPipeline: Template | undefined;
-  private readonly nodes: string[];
+  /** Node URLs, credentials and TLS: the same for the probe and the bulk client. */
+  private readonly connection: EsConnection;
   private outstanding = 0;
   private idleWaiters: (() => void)[] = [];
   private stopping = false;
@@ -48,25 +51,28 @@ export class ElasticsearchOutput implements Output {
   constructor(
     private readonly config: ElasticsearchOutputConfig,
     private readonly logger: Logger,
+    private readonly metrics: ComponentMetrics = noopMetrics,
   ) {
     this.queue = new PQueue({ concurrency: config.concurrency });
     this.index = compileTemplate(config.index);
     this.documentId = config.documentId ? compileTemplate(config.documentId) : undefined;
     this.routing = config.routing ? compileTemplate(config.routing) : undefined;
     this.ingestPipeline = config.ingestPipeline ? compileTemplate(config.ingestPipeline) : undefined;
-    this.nodes = config.nodes.flatMap((n) => n.split(',')).map((n) => n.trim()).filter(Boolean);
+    this.connection = new EsConnection(config);
   }
 
   async start(): Promise<void> {
     // Retry the first contact: at 3 a.m. the output must wait for Elasticsearch, not crash.
     for (let attempt = 0; ; attempt++) {
       try {
-        const info = await probeCluster(this.nodes[0]);
-        this.client = createClient({ nodes: this.nodes, maxRetries: 0, requestTimeout: this.config.requestTimeoutMs, compression: false }, info.major);
-        this.logger.info({ version: info.version }, 'connected to Elasticsearch');
+        const info = await this.connection.probe();
+        this.client = this.connection.createClient({ maxRetries: 0, requestTimeout: this.config.requestTimeoutMs, compression: false }, info.major);
+        if (info.assumed) this.logger.warn('GET / is forbidden to this user (no "monitor" privilege): assuming Elasticsearch 8.x or later');
+        this.logger.info({ version: info.version, auth: this.connection.describeAuth() }, 'connected to Elasticsearch');
         return;
       } catch (err) {
-        if (this.stopping) throw err;
+        // Rejected credentials or an untrusted certificate: retrying cannot help, fail the start.
+        if (this.stopping || isUserFacing(err)) throw err;
         const delay = backoffMs(attempt, 500, 10_000);
         this.logger.warn({ err: (err as Error).message, retryInMs: delay }, 'Elasticsearch not reachable yet');
         await sleep(delay);
@@ -134,7 +140,10 @@ export class ElasticsearchOutput implements Output {
         }
         return true;
       });
-      if (items.length) this.logger.warn({ retrying: items.length, round: round + 1 }, 'bulk items will be retried');
+      if (items.length) {
+        this.metrics.retried(items.length);
+        this.logger.warn({ retrying: items.length, round: round + 1 }, 'bulk items will be retried');
+      }
     }
   }
 
@@ -143,9 +152,14 @@ export class ElasticsearchOutput implements Output {
     let body = '';
     for (const it of items) body += it.ndjson;
     let response: { errors: boolean; items: Record<string, BulkResponseItem>[] };
+    const started = performance.now();
     try {
       response = (await this.client!.transport.request({ method: 'POST', path: '/_bulk', bulkBody: body })) as typeof response;
+      this.metrics.bulkRequest((performance.now() - started) / 1000, response.errors ? 'item_errors' : 'ok');
     } catch (err) {
+      const e = err as { name?: string; message?: string; meta?: { statusCode?: number } };
+      this.metrics.bulkRequest((performance.now() - started) / 1000, 'failed', e.message);
+      this.metrics.elasticsearchError(e.name === 'ResponseError' && e.meta?.statusCode ? `http_${e.meta.statusCode}` : (e.name ?? 'Error'));
       if (isRetryableRequestError(err)) {
         this.logger.warn({ err: (err as Error).message, items: items.length }, 'bulk request failed; retrying');
         return items;
@@ -171,10 +185,12 @@ export class ElasticsearchOutput implements Output {
           it.done({ ok: true });
           break;
         case 'retry':
+          this.metrics.elasticsearchError(result.error?.type ?? `status_${result.status}`);
           retry.push(it);
           break;
         case 'rejected': {
           const type = result.error?.type ?? 'unknown';
+          this.metrics.elasticsearchError(type);
           const cause = result.error?.caused_by ? ` (caused by ${result.error.caused_by.type}: ${result.error.caused_by.reason})` : '';
           it.done({
             ok: false,
