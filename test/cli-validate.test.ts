@@ -26,7 +26,7 @@ describe('sluice validate', () => {
     ['misspelt-key.json', /misspelt-key\.json:3:73: \$\.input\.kafka\.grupId: unknown key "grupId" in the kafka input; did you mean "groupId"\?/],
     ['wrong-type.json', /wrong-type\.json:4:86: \$\.output\.elasticsearch\.batchMaxDocs: expected integer, found "lots"/],
     ['unset-env.json', /unset-env\.json:3:37: \$\.input\.kafka\.brokers\[0\]: environment variable SLUICE_TEST_SURELY_UNSET_BROKERS is not set/],
-    ['bad-when.json', /bad-when\.json:5:66: \$\.filters\[0\]\.when: invalid condition: expected "\)", found the end of the expression/],
+    ['bad-when.json', /bad-when\.json:5:64: \$\.filters\[0\]\.when: invalid condition: expected "\)", found the end of the expression/],
     ['invalid-json.json', /invalid-json\.json:3:72: \$: invalid JSON: expected "," \(or a closing bracket\)/],
     ['unknown-filter.json', /unknown-filter\.json:4:18: \$\.filters\[0\]\.mutat: unknown filter "mutat"; did you mean "mutate"\?/],
     ['bad-enum.json', /bad-enum\.json:3:98: \$\.input\.kafka\.codec: expected one of "plain", "json", found "jsn"; did you mean "json"\?/],
