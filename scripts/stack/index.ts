@@ -38,3 +38,14 @@ export {
 } from './kafka.js';
 export { StackError } from './toolchain.js';
 export { paths as stackPaths, type EsFlavor } from './paths.js';
+export {
+  makeCertificates,
+  startSecureKafka,
+  startTlsProxy,
+  newInstanceDir,
+  removeInstanceDir,
+  SECURE_ROOT,
+  type Certificates,
+  type SecureKafka,
+  type TlsProxy,
+} from './secure.js';

@@ -74,6 +74,26 @@ export function setField(event: Event, path: FieldPath, value: unknown): void {
   defineField(cur, path[last], value);
 }
 
+/**
+ * Sets a top-level field whose name comes from the data (keys of parsed JSON merged into the
+ * root, kv keys, dissect's `%{&key}`): one literal key, never a path. Data cannot replace
+ * `@metadata`: an object under that key is merged into it, except `kafka` (where the record
+ * came from, which only sluice writes); anything else there is ignored.
+ */
+export function setDataField(event: Event, key: string, value: unknown): void {
+  if (key !== '@metadata') {
+    defineField(event, key, value);
+    return;
+  }
+  if (!isPlainObject(value)) return;
+  let metadata = Object.prototype.hasOwnProperty.call(event, '@metadata') ? event['@metadata'] : undefined;
+  if (!isPlainObject(metadata)) {
+    metadata = {};
+    event['@metadata'] = metadata;
+  }
+  for (const k of Object.keys(value)) if (k !== 'kafka') defineField(metadata as Record<string, unknown>, k, value[k]);
+}
+
 /** Removes a field; returns the removed value (undefined when it was absent). */
 export function deleteField(event: Event, path: FieldPath): unknown {
   let cur: unknown = event;

@@ -12,7 +12,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { Filter, FilterSpec } from '../../core/component.js';
-import { addTag, getField, parsePath, setField, type Event, type FieldPath } from '../../core/event.js';
+import { addTag, getField, parsePath, setDataField, setField, type Event, type FieldPath } from '../../core/event.js';
 
 export const dissectConfig = Type.Object(
   {
@@ -184,7 +184,7 @@ export const dissect: FilterSpec<typeof dissectConfig> = {
           for (const f of m.values) {
             const key = out[m.keyIndex.get(f.name)!];
             // The key comes from the data: one literal segment, set without any setter.
-            if (key) setField(event, [key], out[f.index]);
+            if (key) setDataField(event, key, out[f.index]);
           }
         }
         for (const c of conversions) {

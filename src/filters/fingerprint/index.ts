@@ -35,7 +35,7 @@ export const fingerprintConfig = Type.Object(
           'Hash function. sha*/md5 give hex (or base64) text; murmur3 gives a 32-bit unsigned integer (as Logstash), murmur3_128 the 128-bit x64 variant as hex (or base64) text.',
       },
     ),
-    key: Type.Optional(Type.String({ description: 'When set, an HMAC with this key is computed instead of a plain digest (ignored by the murmur3 methods).' })),
+    key: Type.Optional(Type.String({ description: 'When set, an HMAC with this key is computed instead of a plain digest (ignored by the murmur3 methods). A secret: never printed.', sensitive: true })),
     concatenateSources: Type.Boolean({ default: false, description: 'Hash all sources together as `|name|value|…|` instead of each one separately.' }),
     concatenateAllFields: Type.Boolean({ default: false, description: 'Hash every field of the event except `@metadata` (overrides `sources`).' }),
     target: Type.String({ default: '@metadata.fingerprint', description: 'Where the hash is written. The default is never indexed; set the output document id from it.' }),

@@ -7,7 +7,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { Filter, FilterSpec } from '../../core/component.js';
-import { addTag, deleteField, getField, isPlainObject, parsePath, setField, type Event } from '../../core/event.js';
+import { addTag, deleteField, getField, isPlainObject, parsePath, setDataField, setField, type Event } from '../../core/event.js';
 
 export const jsonConfig = Type.Object(
   {
@@ -89,7 +89,7 @@ export const json: FilterSpec<typeof jsonConfig> = {
           if (key === source[0] && source.length === 1) overwritten = true;
           // One literal key (no dotted-path interpretation); setField never calls a
           // `__proto__` setter, so a hostile key stays a plain own property.
-          setField(event, [key], parsed[key]);
+          setDataField(event, key, parsed[key]);
         }
         if (removeSource && !overwritten) deleteField(event, source);
       },

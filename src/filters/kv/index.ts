@@ -8,7 +8,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { Filter, FilterSpec } from '../../core/component.js';
-import { addTag, getField, parsePath, setField, type Event } from '../../core/event.js';
+import { addTag, getField, parsePath, setDataField, setField, type Event } from '../../core/event.js';
 
 const Transform = Type.Union([Type.Literal('lowercase'), Type.Literal('uppercase'), Type.Literal('capitalize')]);
 
@@ -250,7 +250,7 @@ export const kv: FilterSpec<typeof kvConfig> = {
         const keys = Object.keys(result);
         if (keys.length === 0) return;
         if (target) setField(event, target, result);
-        else for (const k of keys) setField(event, [k], result[k]);
+        else for (const k of keys) setDataField(event, k, result[k]);
       },
     };
   },
