@@ -33,6 +33,19 @@ describe('RecordProcessor', () => {
     const b = p.process(record('xyz'));
     expect(b.kind === 'events' && b.events.map((e) => [e.tagged, e.n])).toEqual([[undefined, 2]]);
   });
+  it('with a time budget, returns the outcomes of a prefix and does the rest on the next call', () => {
+    let calls = 0;
+    const slow = step('slow', { process: () => { calls++; const end = performance.now() + 5; while (performance.now() < end); } });
+    const p = new RecordProcessor([slow], { ...opts('plain', 1024), filterTimeoutMs: 1000 });
+    const records = Array.from({ length: 20 }, (_, i) => record(`r${i}`));
+    const first = p.processBatch(records, 12);
+    expect(first.length).toBeGreaterThanOrEqual(1);
+    expect(first.length).toBeLessThan(20);
+    expect(calls).toBe(first.length);
+    const rest = p.processBatch(records.slice(first.length));
+    expect(first.length + rest.length).toBe(20);
+    expect([...first, ...rest].every((o) => o.kind === 'events')).toBe(true);
+  });
   it('turns a filter exception into a dead letter naming the stage', () => {
     const p = new RecordProcessor([step('boom', { process: () => { throw new FilterError('bad field'); } })], opts('plain', 1024));
     expect(p.process(record('x'))).toEqual({ kind: 'dead', reason: 'filter_error', error: 'bad field', stage: 'filter:boom' });

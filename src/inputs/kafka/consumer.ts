@@ -22,6 +22,17 @@ import { PartitionOffsets } from './offsets.js';
 import type { KafkaInputConfig } from './index.js';
 import { noopMetrics, type ComponentMetrics } from '../../observe/observer.js';
 
+function copyHeaders(headers: SourceRecord['headers']): SourceRecord['headers'] {
+  const out: SourceRecord['headers'] = {};
+  for (const k in headers) {
+    const v = headers[k];
+    const copy = Array.isArray(v) ? v.map((x) => (Buffer.isBuffer(x) ? Buffer.from(x) : x)) : Buffer.isBuffer(v) ? Buffer.from(v) : v;
+    // defineProperty: a header named `__proto__` stays a plain own property.
+    Object.defineProperty(out, k, { value: copy, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
 /** Records per hand-over to the runtime: how far one hand-over can overshoot the in-flight limits. */
 const HAND_OVER_RECORDS = 500;
 const HAND_OVER_BYTES = 1024 * 1024;
@@ -35,6 +46,8 @@ export class KafkaInput implements Input {
   private paused = false;
   private stopped = false;
   private sink: RecordSink | undefined;
+  /** Set by kafkajs' COMMIT_OFFSETS event: the coordinator acknowledged a commit. */
+  private commitAcknowledged = false;
   /** Fetched records not handed over yet (the runtime was full), in fetch order, from `parkedHead` on. */
   private parked: SourceRecord[] = [];
   private parkedHead = 0;
@@ -55,7 +68,11 @@ export class KafkaInput implements Input {
       maxBytes: config.maxBytes,
       maxWaitTimeInMs: config.maxWaitMs,
       allowAutoTopicCreation: false,
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
+      // Finite on purpose: kafkajs never looks for a new group coordinator after connection
+      // errors, so when the coordinator's broker dies, heartbeats and commits would go to it
+      // forever. After ~40 s of consecutive failures the runner crashes instead, and kafkajs
+      // restarts the consumer (retriable errors), which finds the new coordinator and rejoins.
+      retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
   }
 
@@ -74,6 +91,9 @@ export class KafkaInput implements Input {
     // Partitions may be revoked: commit what is settled now (the coordinator still accepts
     // commits of the ending generation), so their next owner re-reads as little as possible.
     consumer.on(REBALANCING, () => void this.commit());
+    consumer.on(consumer.events.COMMIT_OFFSETS, () => {
+      this.commitAcknowledged = true;
+    });
     await consumer.connect();
     const topics: (string | RegExp)[] = [...(config.topics ?? [])];
     if (config.topicPattern) topics.push(new RegExp(config.topicPattern));
@@ -106,10 +126,12 @@ export class KafkaInput implements Input {
           topic: batch.topic,
           partition: batch.partition,
           offset: message.offset,
-          key: message.key,
-          value: message.value,
+          // Copies: kafkajs hands out slices of the whole decompressed fetch, and one record
+          // still in flight would keep all of it (megabytes) alive.
+          key: message.key ? Buffer.from(message.key) : null,
+          value: message.value ? Buffer.from(message.value) : null,
           timestamp: message.timestamp,
-          headers: message.headers ?? {},
+          headers: message.headers ? copyHeaders(message.headers) : {},
         });
         this.fetchedUpTo.set(key, offset + 1n);
       }
@@ -163,6 +185,8 @@ export class KafkaInput implements Input {
     this.parked = [];
     this.parkedHead = 0;
     this.fetchedUpTo.clear();
+    // Commit every kept partition again in the new generation, whatever we think was committed.
+    for (const tracker of this.partitions.values()) tracker.resetCommitted();
     this.logger.info({ assignment }, 'partitions assigned');
     this.metrics.kafkaAssigned(assignment);
     if (this.paused) this.applyPause();
@@ -182,7 +206,14 @@ export class KafkaInput implements Input {
       }
       if (offsets.length === 0) return;
       try {
+        this.commitAcknowledged = false;
         await this.consumer.commitOffsets(offsets);
+        // kafkajs resolves without committing anything while its consumer is not running
+        // (restarting after a crash, joining): not a commit, so the next tick tries again.
+        if (!this.commitAcknowledged) {
+          this.logger.debug({ offsets }, 'commit not sent (consumer not in the group right now); will retry');
+          return;
+        }
         for (const [tracker, next] of trackers) tracker.markCommitted(next);
         this.metrics.kafkaCommitted(offsets);
         this.logger.debug({ offsets }, 'committed');
@@ -197,7 +228,13 @@ export class KafkaInput implements Input {
   private applyPause(): void {
     const topics = new Set([...this.partitions.keys()].map((k) => k.slice(0, k.lastIndexOf(':'))));
     for (const t of this.config.topics ?? []) topics.add(t);
-    this.consumer.pause([...topics].map((topic) => ({ topic })));
+    // While kafkajs restarts a crashed consumer it has no consumer group and pause/resume
+    // throw; the restarted one starts unpaused and onAssignment pauses it again if needed.
+    try {
+      this.consumer.pause([...topics].map((topic) => ({ topic })));
+    } catch (err) {
+      this.logger.debug({ err: (err as Error).message }, 'pause deferred until the consumer has rejoined');
+    }
   }
 
   pause(): void {
@@ -211,7 +248,13 @@ export class KafkaInput implements Input {
     this.paused = false;
     // Parked records first; fetching resumes only once they are all taken.
     if (this.sink) this.handOver(this.sink);
-    if (!this.paused) this.consumer.resume(this.consumer.paused());
+    if (!this.paused) {
+      try {
+        this.consumer.resume(this.consumer.paused());
+      } catch (err) {
+        this.logger.debug({ err: (err as Error).message }, 'resume deferred until the consumer has rejoined');
+      }
+    }
   }
 
   /**

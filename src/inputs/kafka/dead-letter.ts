@@ -93,6 +93,9 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
   private queue: Pending[] = [];
   private flushing: Promise<void> | undefined;
   private stopped = false;
+  /** Partitions of the dead-letter topic; each produce request goes to one of them, in turn. */
+  private partitionCount = 1;
+  private nextPartition = 0;
   private readonly sourceTopics: string[];
 
   constructor(
@@ -139,10 +142,20 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
         await this.waitForLeaders();
         this.logger.info({ topic: this.settings.topic }, 'created dead-letter topic');
       }
+      this.partitionCount = await this.countPartitions();
     } finally {
       await this.admin.disconnect();
     }
     await this.producer.connect();
+  }
+
+  private async countPartitions(): Promise<number> {
+    try {
+      const { topics } = await this.admin.fetchTopicMetadata({ topics: [this.settings.topic] });
+      return Math.max(1, topics[0]?.partitions.length ?? 1);
+    } catch {
+      return 1;
+    }
   }
 
   /** Until every partition of the new topic has a leader (at most a minute; the producer retries anyway). */
@@ -204,7 +217,14 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
           count++;
         }
         const batch = this.queue.splice(0, count);
+        // One partition per request, never several: kafkajs (2.2.4) keeps the acknowledgements
+        // of a multi-broker send across its retries, so when a partition's leader dies and the
+        // partition moves to a broker that already acknowledged its share, send() resolves
+        // without ever writing that partition's records (tulios/kafkajs#1303, #1798): lost
+        // letters. Keys stay in the records; only the choice of partition ignores them.
+        const partition = this.nextPartition++ % this.partitionCount;
         const messages: Message[] = batch.map(({ letter }) => ({
+          partition,
           key: letter.record.key,
           value: letter.record.value,
           headers: deadLetterHeaders(letter, this.pipelineId),

@@ -24,6 +24,14 @@ describe('PartitionOffsets', () => {
     p.accept(1n);
     expect(p.takeCommit()).toBeUndefined();
   });
+  it('commits an unchanged watermark again after resetCommitted (a new group generation)', () => {
+    const p = new PartitionOffsets();
+    p.accept(0n)();
+    p.markCommitted(1n);
+    expect(p.takeCommit()).toBeUndefined();
+    p.resetCommitted();
+    expect(p.takeCommit()).toBe(1n);
+  });
   it('recognises re-fetched offsets as duplicates', () => {
     const p = new PartitionOffsets();
     p.accept(5n);

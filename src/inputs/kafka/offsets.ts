@@ -63,6 +63,11 @@ export class PartitionOffsets {
     if (this.lastCommitted === undefined || offset > this.lastCommitted) this.lastCommitted = offset;
   }
 
+  /** Forget what was committed, so the next takeCommit returns the watermark even if unchanged. */
+  resetCommitted(): void {
+    this.lastCommitted = undefined;
+  }
+
   get unsettled(): number {
     return this.slots.length - this.head;
   }

@@ -38,6 +38,8 @@ export class ElasticsearchOutput implements Output {
   private batch: Item[] = [];
   private batchBytes = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** The current partial batch has waited long enough and goes out as soon as a request slot frees. */
+  private sendWhenFree = false;
   private readonly index: Template;
   private readonly documentId: Template | undefined;
   private readonly routing: Template | undefined;
@@ -47,6 +49,7 @@ export class ElasticsearchOutput implements Output {
   private outstanding = 0;
   private idleWaiters: (() => void)[] = [];
   private stopping = false;
+  private readonly sleepers = new Set<() => void>();
 
   constructor(
     private readonly config: ElasticsearchOutputConfig,
@@ -102,7 +105,19 @@ export class ElasticsearchOutput implements Output {
     this.batch.push(entry);
     this.batchBytes += bytes;
     if (this.batch.length >= this.config.batchMaxDocs || this.batchBytes >= this.config.batchMaxBytes) this.sendBatch();
-    else if (!this.timer) this.timer = setTimeout(() => this.sendBatch(), this.config.batchMaxWaitMs);
+    else if (!this.timer && !this.sendWhenFree) this.timer = setTimeout(() => this.onBatchTimer(), this.config.batchMaxWaitMs);
+  }
+
+  /**
+   * The wait is over for a partial batch. It goes out now if a request slot is free; if all
+   * `concurrency` requests are busy, it keeps filling and goes out when one finishes (or when
+   * full). So a short wait bounds latency at low rates, yet a saturated Elasticsearch still
+   * gets full batches instead of a queue of small ones.
+   */
+  private onBatchTimer(): void {
+    this.timer = undefined;
+    if (this.queue.pending + this.queue.size >= this.config.concurrency) this.sendWhenFree = true;
+    else this.sendBatch();
   }
 
   private settle(item: OutputEvent, result: DeliveryResult): void {
@@ -115,6 +130,7 @@ export class ElasticsearchOutput implements Output {
   }
 
   private sendBatch(): void {
+    this.sendWhenFree = false;
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -123,14 +139,28 @@ export class ElasticsearchOutput implements Output {
     const items = this.batch;
     this.batch = [];
     this.batchBytes = 0;
-    void this.queue.add(() => this.deliver(items));
+    // The task must not hold the batch once it has run: p-queue (9.x) keeps up to 100 run
+    // tasks in its queue array before compacting it, which kept ~100 finished batches (their
+    // documents, NDJSON and callbacks) alive: over 1 GiB of RSS at full speed.
+    let pending: Item[] | undefined = items;
+    void this.queue.add(() => {
+      const batch = pending!;
+      pending = undefined;
+      return this.deliver(batch).finally(() => {
+        // A slot frees: a partial batch that waited for one goes now.
+        if (this.sendWhenFree) this.sendBatch();
+      });
+    });
   }
 
   /** Sends items until each is indexed or rejected; retries only what failed. */
   private async deliver(initial: Item[]): Promise<void> {
     let items = initial;
     for (let round = 0; items.length > 0; round++) {
-      if (round > 0) await sleep(backoffMs(round - 1, this.config.retryInitialMs, this.config.retryMaxMs));
+      if (round > 0) await this.backoff(backoffMs(round - 1, this.config.retryInitialMs, this.config.retryMaxMs));
+      // Stopped (after the shutdown timeout): what is not indexed stays unsettled, so its
+      // records stay uncommitted and are read again; retrying on would keep the process alive.
+      if (this.stopping) return;
       items = await this.attempt(items);
       items = items.filter((it) => {
         it.attempts++;
@@ -210,8 +240,23 @@ export class ElasticsearchOutput implements Output {
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** A retry backoff that ends at once when the output stops. */
+  private backoff(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
+    for (const wake of [...this.sleepers]) wake();
     await this.client?.close();
   }
 }
