@@ -1,6 +1,8 @@
 /** `sluice <verb>`: the command line (design notes, "Command line"). */
 import { Command, Option } from 'commander';
+import cluster from 'node:cluster';
 import { runCommand } from './run.js';
+import { superviseWorkers } from './workers.js';
 import { validateCommand } from './validate.js';
 import { processCommand } from './process.js';
 import { testCommand } from './test.js';
@@ -27,16 +29,25 @@ program
   .addOption(new Option('--shutdown-timeout <ms>', 'how long a graceful stop may take to deliver what is in flight').default('30000').env('SLUICE_SHUTDOWN_TIMEOUT_MS'))
   .addOption(new Option('--http-address <address>', 'address of the /healthz /readyz /metrics listener (0.0.0.0 for all interfaces)').default('127.0.0.1').env('SLUICE_HTTP_ADDRESS'))
   .addOption(new Option('--http-port <port>', 'port of the /healthz /readyz /metrics listener (0: any free port)').default('9600').env('SLUICE_HTTP_PORT'))
+  .addOption(new Option('--workers <n>', 'worker processes running the pipelines, each a member of their consumer groups (to use several cores); 1 runs them in this process').default('1').env('SLUICE_WORKERS'))
   .addOption(logLevel())
   .action(async (paths: string[], opts, cmd: Command) => {
     const port = Number(opts.httpPort);
     if (!Number.isInteger(port) || port < 0 || port > 65535) cmd.error(`error: --http-port must be a port number from 0 to 65535 (got "${opts.httpPort}")`);
+    const workers = Number(opts.workers);
+    if (!Number.isInteger(workers) || workers < 1 || workers > 256) cmd.error(`error: --workers must be a whole number from 1 to 256 (got "${opts.workers}")`);
     const explicit = cmd.getOptionValueSource('httpPort') !== 'default' || cmd.getOptionValueSource('httpAddress') !== 'default';
-    process.exitCode = await runCommand(paths, {
-      shutdownTimeoutMs: Number(opts.shutdownTimeout),
-      logLevel: opts.logLevel,
-      http: { address: opts.httpAddress, port, explicit },
-    });
+    const shutdownTimeoutMs = Number(opts.shutdownTimeout);
+    if (cluster.isWorker) {
+      // A worker of `run --workers N` (forked by the supervisor with the same arguments).
+      process.exitCode = await runCommand(paths, { shutdownTimeoutMs, logLevel: opts.logLevel, worker: { id: Number(process.env.SLUICE_WORKER_ID ?? 0) } });
+      // The IPC channel would keep the worker alive once its pipelines stopped.
+      if (process.connected) process.disconnect();
+    } else if (workers > 1) {
+      process.exitCode = await superviseWorkers(paths, { workers, shutdownTimeoutMs, logLevel: opts.logLevel, http: { address: opts.httpAddress, port, explicit } });
+    } else {
+      process.exitCode = await runCommand(paths, { shutdownTimeoutMs, logLevel: opts.logLevel, http: { address: opts.httpAddress, port, explicit } });
+    }
   });
 
 program

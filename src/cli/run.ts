@@ -14,8 +14,18 @@ export interface HttpOptions {
   explicit: boolean;
 }
 
-export async function runCommand(paths: string[], opts: { shutdownTimeoutMs: number; logLevel?: string; http?: HttpOptions }): Promise<number> {
-  const logger = createLogger(opts.logLevel, 1);
+export async function runCommand(
+  paths: string[],
+  opts: {
+    shutdownTimeoutMs: number;
+    logLevel?: string;
+    http?: HttpOptions;
+    /** Set in a worker process of `run --workers N` (cli/workers.ts): no listener, IPC to the supervisor. */
+    worker?: { id: number };
+  },
+): Promise<number> {
+  const baseLogger = createLogger(opts.logLevel, 1);
+  const logger = opts.worker ? baseLogger.child({ worker: opts.worker.id }) : baseLogger;
   let defs: PipelineDefinition[];
   try {
     defs = pipelineFiles(paths).map((file) => loadPipeline(file, components));
@@ -67,8 +77,12 @@ export async function runCommand(paths: string[], opts: { shutdownTimeoutMs: num
   };
   const done = new Promise<void>((resolve) => {
     process.once('SIGTERM', () => void stopAll('SIGTERM')!.then(resolve));
-    process.once('SIGINT', () => void stopAll('SIGINT')!.then(resolve));
+    // A worker stops when its supervisor says so (SIGTERM): Ctrl-C reaches the whole process
+    // group, and a second signal from the supervisor would turn the graceful stop into an exit.
+    if (opts.worker) process.on('SIGINT', () => logger.debug('SIGINT ignored in a worker: the supervisor stops the workers'));
+    else process.once('SIGINT', () => void stopAll('SIGINT')!.then(resolve));
   });
+  if (opts.worker) answerSupervisor(metrics);
 
   try {
     await Promise.all(pipelines.map(({ pipeline, monitor }) => pipeline.start().then(() => monitor.markStarted())));
@@ -79,6 +93,7 @@ export async function runCommand(paths: string[], opts: { shutdownTimeoutMs: num
     return 1;
   }
   logger.info({ pipelines: pipelines.map(({ pipeline: p }) => p.id) }, 'running');
+  if (opts.worker) process.send?.({ type: WORKER_RUNNING });
   const statsTimer = setInterval(() => {
     for (const { pipeline: p } of pipelines) logger.info({ pipeline: p.id, stats: p.stats }, 'stats');
   }, 30_000);
@@ -89,4 +104,26 @@ export async function runCommand(paths: string[], opts: { shutdownTimeoutMs: num
   logger.info('stopped');
   logger.flush();
   return 0;
+}
+
+/** Messages between the `run --workers N` supervisor and its workers (over the cluster IPC channel). */
+export const WORKER_RUNNING = 'sluice:running';
+export const WORKER_SCRAPE = 'sluice:scrape';
+
+export interface ScrapeReply {
+  type: typeof WORKER_SCRAPE;
+  requestId: number;
+  metrics: Awaited<ReturnType<SluiceMetrics['snapshot']>>;
+  readiness: ReturnType<SluiceMetrics['readiness']>;
+}
+
+/** A worker answers the supervisor's scrapes with its metrics and readiness. */
+function answerSupervisor(metrics: SluiceMetrics): void {
+  process.on('message', (message: { type?: string; requestId?: number }) => {
+    if (message?.type !== WORKER_SCRAPE) return;
+    void metrics.snapshot().then((snapshot) => {
+      const reply: ScrapeReply = { type: WORKER_SCRAPE, requestId: message.requestId ?? 0, metrics: snapshot, readiness: metrics.readiness() };
+      if (process.connected) process.send?.(reply);
+    });
+  });
 }

@@ -39,7 +39,8 @@ export class SluiceMetrics {
   readonly lag = new Gauge({ name: 'sluice_consumer_lag', help: 'Records behind: the partition high watermark at the last fetch minus the committed offset.', labelNames: ['pipeline', 'topic', 'partition'], registers: this.reg });
   readonly committed = new Gauge({ name: 'sluice_committed_offset', help: 'The last committed offset (next offset to read) per partition.', labelNames: ['pipeline', 'topic', 'partition'], registers: this.reg });
   readonly assigned = new Gauge({ name: 'sluice_assigned_partitions', help: 'Partitions assigned to this process by the consumer group.', labelNames: ['pipeline'], registers: this.reg });
-  readonly ready = new Gauge({ name: 'sluice_ready', help: '1 when the pipeline is ready in the sense of /readyz.', labelNames: ['pipeline'], registers: this.reg });
+  // aggregator: with --workers, a pipeline is ready only when it is ready in every worker.
+  readonly ready = new Gauge({ name: 'sluice_ready', help: '1 when the pipeline is ready in the sense of /readyz.', labelNames: ['pipeline'], registers: this.reg, aggregator: 'min' });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     // process_* and nodejs_* (CPU, memory, event-loop lag, GC): the usual Node.js process metrics.
@@ -61,6 +62,12 @@ export class SluiceMetrics {
   async render(): Promise<string> {
     for (const m of this.monitors) m.sync();
     return this.registry.metrics();
+  }
+
+  /** The metrics as JSON (for the --workers supervisor, which sums them over its workers). */
+  async snapshot(): ReturnType<Registry['getMetricsAsJSON']> {
+    for (const m of this.monitors) m.sync();
+    return this.registry.getMetricsAsJSON();
   }
 
   get contentType(): string {

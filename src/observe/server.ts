@@ -5,7 +5,6 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SluiceMetrics } from './metrics.js';
 import { scrub } from '../config/secrets.js';
 
 export interface HttpServer {
@@ -21,7 +20,17 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
   res.end(scrub(body));
 }
 
-export async function startHttpServer(metrics: SluiceMetrics, opts: { address: string; port: number }): Promise<HttpServer> {
+/**
+ * What the listener serves: one process's metrics (SluiceMetrics), or the sum over the
+ * worker processes of `sluice run --workers N` (cli/workers.ts).
+ */
+export interface HttpSource {
+  readiness(): { ready: boolean } | Promise<{ ready: boolean }>;
+  render(): Promise<string>;
+  readonly contentType: string;
+}
+
+export async function startHttpServer(metrics: HttpSource, opts: { address: string; port: number }): Promise<HttpServer> {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -32,7 +41,7 @@ export async function startHttpServer(metrics: SluiceMetrics, opts: { address: s
       case '/healthz':
         return send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
       case '/readyz': {
-        const r = metrics.readiness();
+        const r = await metrics.readiness();
         return send(res, r.ready ? 200 : 503, 'application/json', `${JSON.stringify({ status: r.ready ? 'ready' : 'unready', ...r }, null, 2)}\n`);
       }
       case '/metrics':
