@@ -191,11 +191,13 @@ export class Pipeline implements RecordSink {
     // Resume with some headroom so fetching does not flap on every settled record.
     if (stats.paused && stats.inFlightRecords < maxInFlightEvents * 0.8 && stats.inFlightBytes < maxInFlightBytes * 0.8) {
       stats.paused = false;
-      this.input.resume();
       clearTimeout(this.pauseTimer);
       const pausedMs = Date.now() - this.pausedAt;
       if (pausedMs >= LONG_PAUSE_MS) this.logger.info({ pausedMs }, 'in-flight below limits; fetching resumed');
       else this.logger.debug({ pausedMs }, 'in-flight below limits; fetching resumed');
+      // Last: resuming hands over parked records at once, which can reach the limits and pause
+      // again (with its own timer for the "fetching paused" log, which must not be cleared here).
+      this.input.resume();
     }
     if (stats.inFlightRecords === 0 && this.drainWaiters.length) {
       const waiters = this.drainWaiters;
