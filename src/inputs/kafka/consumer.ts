@@ -225,13 +225,19 @@ export class KafkaInput implements Input {
     return this.committing;
   }
 
-  private applyPause(): void {
+  /** Every topic this input reads: the configured ones and those of assigned partitions (topicPattern). */
+  private topicsToPause(): { topic: string }[] {
     const topics = new Set([...this.partitions.keys()].map((k) => k.slice(0, k.lastIndexOf(':'))));
     for (const t of this.config.topics ?? []) topics.add(t);
+    for (const { topic } of this.consumer.paused()) topics.add(topic);
+    return [...topics].map((topic) => ({ topic }));
+  }
+
+  private applyPause(): void {
     // While kafkajs restarts a crashed consumer it has no consumer group and pause/resume
     // throw; the restarted one starts unpaused and onAssignment pauses it again if needed.
     try {
-      this.consumer.pause([...topics].map((topic) => ({ topic })));
+      this.consumer.pause(this.topicsToPause());
     } catch (err) {
       this.logger.debug({ err: (err as Error).message }, 'pause deferred until the consumer has rejoined');
     }
@@ -250,7 +256,11 @@ export class KafkaInput implements Input {
     if (this.sink) this.handOver(this.sink);
     if (!this.paused) {
       try {
-        this.consumer.resume(this.consumer.paused());
+        // Whole topics, as they were paused. Resuming the listed partitions instead (what
+        // `consumer.paused()` returns) leaves kafkajs' topic-wide pause in place with
+        // exceptions for those partitions: a partition assigned in a later rebalance would
+        // then stay paused for good (found by the consumer-group fault test).
+        this.consumer.resume(this.topicsToPause());
       } catch (err) {
         this.logger.debug({ err: (err as Error).message }, 'resume deferred until the consumer has rejoined');
       }
