@@ -66,7 +66,7 @@ describe('fault (e): replicas of one consumer group', () => {
     console.log(`[group] member B killed ${elapsed(t0)} into the run with ${atKill} documents indexed`);
     expect(atKill).toBeLessThan(TOTAL);
 
-    if (!process.env.SLUICE_FAULTS_GROUP_JOIN_AT_ONCE) await waitWithLogs([a, c], 'more than half of the records', async () => (await count()) >= TOTAL * 0.55, 240_000, 200);
+    await waitWithLogs([a, c], 'more than half of the records', async () => (await count()) >= TOTAL * 0.55, 240_000, 200);
     const d = runSluice([pipeline]);
     procs.push(d);
     const atJoin = await esCount(`${run}-*`);
