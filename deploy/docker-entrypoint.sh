@@ -31,7 +31,7 @@ names_paths() {
     fi
     case $arg in
       # `run` options whose value is the next argument (--option=value is one argument)
-      --log-level | --shutdown-timeout | --http-address | --http-port) skip_next=1 ;;
+      --log-level | --shutdown-timeout | --http-address | --http-port | --workers) skip_next=1 ;;
       -*) ;;
       *) return 0 ;;
     esac
