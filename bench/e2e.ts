@@ -170,7 +170,9 @@ function lineDay(line: string): string {
   return `${d.getUTCFullYear()}.${String(d.getUTCMonth() + 1).padStart(2, '0')}.${String(d.getUTCDate()).padStart(2, '0')}`;
 }
 
-async function count(pattern: string): Promise<number> {
+async function count(pattern: string, opts: { refresh?: boolean } = {}): Promise<number> {
+  // The final counts refresh first: the last bulk may not be searchable yet (1 s refresh).
+  if (opts.refresh) await es(`/${pattern}/_refresh`, 'POST').catch(() => undefined);
   return (await es(`/${pattern}/_count`).catch(() => undefined))?.count ?? 0;
 }
 
@@ -227,7 +229,7 @@ async function throughput(replicas: number, workers = 1): Promise<{ eps: number;
   stats = pids.map((pid) => procStats(pid));
   const cpu = stats.reduce((s, x, i) => s + x.cpu - cpu0[i], 0);
   await Promise.all(procs.map(stopSluice));
-  const docs = await count(`${prefix}-*`);
+  const docs = await count(`${prefix}-*`, { refresh: true });
   if (docs !== RECORDS) say(`  warning: ${docs} documents for ${RECORDS} records`);
   return { eps: RECORDS / seconds, seconds, cpuPerMillion: (cpu / RECORDS) * 1e6, hwm: Math.max(...stats.map((s) => s.hwm)) };
 }
@@ -335,36 +337,49 @@ if (!SKIP.has('latency')) {
     producing = false;
   })();
   const startCpu = procStats(proc.child.pid!).cpu;
-  const pollLoop = (async () => {
-    const pollDeadline = () => !producing && Date.now() > started + SECONDS * 1000 + 30_000;
-    while (!(!producing && samples.size === 0) && !pollDeadline()) {
-      const notIndexed = [...unindexed].slice(0, 2000);
-      if (notIndexed.length) {
-        const asked = Date.now();
-        const r = await es('/_mget', 'POST', { docs: notIndexed.map(([id, { index }]) => ({ _index: index, _id: id, _source: false })) }).catch(() => undefined);
-        for (const d of r?.docs ?? []) {
-          const u = d.found ? unindexed.get(d._id) : undefined;
-          if (u) {
-            indexedMs.push({ sent: u.t, ms: asked - u.t });
-            unindexed.delete(d._id);
-          }
-        }
-      }
-      const pending = [...samples.keys()].slice(0, 2000);
-      if (pending.length) {
-        const asked = Date.now();
-        const r = await es(`/${prefix}-*/_search`, 'POST', { size: pending.length, _source: false, query: { ids: { values: pending } } }).catch(() => undefined);
-        for (const h of r?.hits?.hits ?? []) {
-          const t = samples.get(h._id);
-          if (t !== undefined) {
-            latencies.push({ sent: t, ms: asked - t });
-            samples.delete(h._id);
-          }
-        }
-      }
-      await sleep(100);
+  // Two independent pollers, each asking every 100 ms (or at once when a request took
+  // longer), so one slow request does not delay the other measurement.
+  const pollDeadline = () => !producing && Date.now() > started + SECONDS * 1000 + 30_000;
+  const poll = async (done: () => boolean, once: () => Promise<void>) => {
+    while (!done() && !pollDeadline()) {
+      const t0 = Date.now();
+      await once();
+      await sleep(Math.max(0, 100 - (Date.now() - t0)));
     }
-  })();
+  };
+  const indexedPoll = poll(
+    () => !producing && unindexed.size === 0,
+    async () => {
+      const notIndexed = [...unindexed].slice(0, 2000);
+      if (!notIndexed.length) return;
+      const asked = Date.now();
+      const r = await es('/_mget', 'POST', { docs: notIndexed.map(([id, { index }]) => ({ _index: index, _id: id, _source: false })) }).catch(() => undefined);
+      for (const d of r?.docs ?? []) {
+        const u = d.found ? unindexed.get(d._id) : undefined;
+        if (u) {
+          indexedMs.push({ sent: u.t, ms: asked - u.t });
+          unindexed.delete(d._id);
+        }
+      }
+    },
+  );
+  const searchablePoll = poll(
+    () => !producing && samples.size === 0,
+    async () => {
+      const pending = [...samples.keys()].slice(0, 2000);
+      if (!pending.length) return;
+      const asked = Date.now();
+      const r = await es(`/${prefix}-*/_search`, 'POST', { size: pending.length, _source: false, query: { ids: { values: pending } } }).catch(() => undefined);
+      for (const h of r?.hits?.hits ?? []) {
+        const t = samples.get(h._id);
+        if (t !== undefined) {
+          latencies.push({ sent: t, ms: asked - t });
+          samples.delete(h._id);
+        }
+      }
+    },
+  );
+  const pollLoop = Promise.all([indexedPoll, searchablePoll]);
   await producerLoop;
   await pollLoop;
   const { cpu, hwm } = procStats(proc.child.pid!);
@@ -384,8 +399,10 @@ if (!SKIP.has('latency')) {
 say(`\nload average at the end (1/5/15 min): ${load()}`);
 say(`\nJSON: ${JSON.stringify({ records: RECORDS, pipeline: SOURCE_PIPELINE, output: OUTPUT_OVERRIDE, load: os.loadavg(), ...results })}`);
 
-// Clean up: the run's indices, template and topics (the shared stack keeps running).
-await es(`/${run}-*?expand_wildcards=all`, 'DELETE').catch(() => undefined);
+// Clean up: the run's indices, template and topics (the shared stack keeps running). By
+// name: Elasticsearch 8 refuses wildcard deletes (action.destructive_requires_name).
+const indices = ((await es(`/_cat/indices/${run}-*?format=json&expand_wildcards=all`).catch(() => [])) as { index: string }[]).map((i) => i.index);
+if (indices.length) await es(`/${indices.join(',')}`, 'DELETE').catch(() => undefined);
 await es(`/_index_template/${run}`, 'DELETE').catch(() => undefined);
 await admin.deleteTopics({ topics: created.flatMap((t) => [t, `${t}.dlq`]) }).catch(() => undefined);
 await admin.disconnect();

@@ -38,7 +38,7 @@ export const elasticsearchOutputConfig = Type.Object(
     ingestPipeline: Type.Optional(Type.String({ minLength: 1, description: 'Ingest pipeline to run on each document (template).' })),
     batchMaxDocs: Type.Integer({ minimum: 1, default: 2000, description: 'A bulk request is sent when it holds this many documents...' }),
     batchMaxBytes: Type.Integer({ minimum: 1024, default: 5 * 1024 * 1024, description: '...or this many bytes of NDJSON...' }),
-    batchMaxWaitMs: Type.Integer({ minimum: 0, default: 200, description: '...or when its first document has waited this long (latency bound).' }),
+    batchMaxWaitMs: Type.Integer({ minimum: 0, default: 50, description: '...or when its first document has waited this long (latency bound).' }),
     concurrency: Type.Integer({ minimum: 1, default: 2, description: 'Bulk requests in flight at once.' }),
     requestTimeoutMs: Type.Integer({ minimum: 100, default: 60000, description: 'Time a bulk request may take before it is retried.' }),
     retryInitialMs: Type.Integer({ minimum: 1, default: 100, description: 'First retry backoff cap; doubles per attempt (full jitter).' }),
