@@ -5,7 +5,8 @@ import { components } from '../registry.js';
 import { pipelineFiles } from './files.js';
 import { createLogger } from './logger.js';
 import { SluiceMetrics } from '../observe/metrics.js';
-import { startHttpServer, type HttpServer } from '../observe/server.js';
+import { startHttpServer, type HttpServer, type HttpSource } from '../observe/server.js';
+import type { Logger } from 'pino';
 
 export interface HttpOptions {
   address: string;
@@ -26,20 +27,9 @@ export async function runCommand(
 ): Promise<number> {
   const baseLogger = createLogger(opts.logLevel, 1);
   const logger = opts.worker ? baseLogger.child({ worker: opts.worker.id }) : baseLogger;
-  let defs: PipelineDefinition[];
-  try {
-    defs = pipelineFiles(paths).map((file) => loadPipeline(file, components));
-    const seen = new Set<string>();
-    for (const d of defs) {
-      if (seen.has(d.id)) throw new Error(`pipeline id "${d.id}" is used twice (${d.file})`);
-      seen.add(d.id);
-    }
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
-    return 1;
-  }
-  if (defs.length === 0) {
-    process.stderr.write('no pipeline files found\n');
+  const defs = loadRunPipelines(paths);
+  if (typeof defs === 'string') {
+    process.stderr.write(`${defs}\n`);
     return 1;
   }
 
@@ -49,21 +39,8 @@ export async function runCommand(
     const pipeline: Pipeline = new Pipeline(d, logger.child({ pipeline: d.id }), monitor);
     return { pipeline, monitor };
   });
-  let http: HttpServer | undefined;
-  if (opts.http) {
-    try {
-      http = await startHttpServer(metrics, opts.http);
-      logger.info({ address: http.address, port: http.port }, `http listening on ${http.address}:${http.port} (/healthz /readyz /metrics)`);
-    } catch (err) {
-      const msg = `cannot listen on ${opts.http.address}:${opts.http.port} for /healthz /readyz /metrics: ${(err as Error).message}`;
-      if (opts.http.explicit) {
-        logger.fatal(`${msg} (choose another --http-port / SLUICE_HTTP_PORT)`);
-        logger.flush();
-        return 1;
-      }
-      logger.warn(`${msg}; running without the HTTP endpoint (set --http-port / SLUICE_HTTP_PORT to make this fatal)`);
-    }
-  }
+  const http = opts.http ? await startListener(metrics, opts.http, logger) : undefined;
+  if (http === 'fatal') return 1;
   let stopping: Promise<void> | undefined;
   const stopAll = (signal: string) => {
     if (stopping) {
@@ -104,6 +81,43 @@ export async function runCommand(
   logger.info('stopped');
   logger.flush();
   return 0;
+}
+
+/** The pipeline files of `run`, loaded and checked; or the message saying why they cannot run. */
+export function loadRunPipelines(paths: string[]): PipelineDefinition[] | string {
+  let defs: PipelineDefinition[];
+  try {
+    defs = pipelineFiles(paths).map((file) => loadPipeline(file, components));
+  } catch (err) {
+    return (err as Error).message;
+  }
+  const seen = new Set<string>();
+  for (const d of defs) {
+    if (seen.has(d.id)) return `pipeline id "${d.id}" is used twice (${d.file})`;
+    seen.add(d.id);
+  }
+  return defs.length ? defs : 'no pipeline files found';
+}
+
+/**
+ * The /healthz /readyz /metrics listener. A port that cannot be bound is fatal when the
+ * operator chose the address or port ('fatal': exit 1), else a warning and no listener.
+ */
+export async function startListener(source: HttpSource, http: HttpOptions, logger: Logger, what = '/healthz /readyz /metrics'): Promise<HttpServer | undefined | 'fatal'> {
+  try {
+    const server = await startHttpServer(source, http);
+    logger.info({ address: server.address, port: server.port }, `http listening on ${server.address}:${server.port} (${what})`);
+    return server;
+  } catch (err) {
+    const msg = `cannot listen on ${http.address}:${http.port} for /healthz /readyz /metrics: ${(err as Error).message}`;
+    if (http.explicit) {
+      logger.fatal(`${msg} (choose another --http-port / SLUICE_HTTP_PORT)`);
+      logger.flush();
+      return 'fatal';
+    }
+    logger.warn(`${msg}; running without the HTTP endpoint (set --http-port / SLUICE_HTTP_PORT to make this fatal)`);
+    return undefined;
+  }
 }
 
 /** Messages between the `run --workers N` supervisor and its workers (over the cluster IPC channel). */

@@ -19,12 +19,8 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
-import { loadPipeline } from '../config/load.js';
-import { components } from '../registry.js';
-import { pipelineFiles } from './files.js';
 import { createLogger } from './logger.js';
-import { startHttpServer, type HttpServer } from '../observe/server.js';
-import { WORKER_RUNNING, WORKER_SCRAPE, type HttpOptions, type ScrapeReply } from './run.js';
+import { loadRunPipelines, startListener, WORKER_RUNNING, WORKER_SCRAPE, type HttpOptions, type ScrapeReply } from './run.js';
 
 const RESTART_MIN_MS = 1000;
 const RESTART_MAX_MS = 30_000;
@@ -44,11 +40,9 @@ interface Slot {
 
 export async function superviseWorkers(paths: string[], opts: { workers: number; shutdownTimeoutMs: number; logLevel?: string; http?: HttpOptions }): Promise<number> {
   const logger = createLogger(opts.logLevel, 1).child({ supervisor: true });
-  try {
-    const defs = pipelineFiles(paths).map((file) => loadPipeline(file, components));
-    if (defs.length === 0) throw new Error('no pipeline files found');
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
+  const defs = loadRunPipelines(paths);
+  if (typeof defs === 'string') {
+    process.stderr.write(`${defs}\n`);
     return 1;
   }
 
@@ -59,10 +53,12 @@ export async function superviseWorkers(paths: string[], opts: { workers: number;
   const slots: Slot[] = Array.from({ length: opts.workers }, (_, id) => ({ id, worker: undefined, running: false, startedAt: 0, everRan: false, restartDelayMs: RESTART_MIN_MS, restartTimer: undefined }));
   let stopping = false;
   let failed: string | undefined;
-  /** Every worker ran once: from then on, a worker that exits is restarted, whatever happened. */
-  let startedOnce = false;
+  const countRunning = () => running.set(slots.filter((s) => s.running).length);
   let resolveAllExited: () => void = () => undefined;
   const allExited = new Promise<void>((r) => (resolveAllExited = r));
+  // The first start is over when every worker ran once, or one failed, or a signal came.
+  let resolveFirstStart: () => void = () => undefined;
+  const firstStart = new Promise<void>((r) => (resolveFirstStart = r));
   const checkAllExited = () => {
     if ((stopping || failed) && slots.every((s) => !s.worker && !s.restartTimer)) resolveAllExited();
   };
@@ -74,6 +70,7 @@ export async function superviseWorkers(paths: string[], opts: { workers: number;
       if (s.worker && !s.worker.isDead()) s.worker.process.kill('SIGTERM');
     }
     logger.info({ reason: why, timeoutMs: opts.shutdownTimeoutMs }, 'stopping the workers');
+    resolveFirstStart();
     checkAllExited();
   };
 
@@ -88,19 +85,22 @@ export async function superviseWorkers(paths: string[], opts: { workers: number;
       if (message?.type !== WORKER_RUNNING) return;
       slot.running = true;
       slot.everRan = true;
-      running.set(slots.filter((s) => s.running).length);
+      countRunning();
+      if (slots.every((s) => s.everRan)) resolveFirstStart();
     });
     worker.on('exit', (code, signal) => {
       const ranMs = Date.now() - slot.startedAt;
       slot.worker = undefined;
       slot.running = false;
-      running.set(slots.filter((s) => s.running).length);
+      countRunning();
       if (stopping || failed) {
         logger.info({ worker: slot.id, pid: worker.process.pid, code, signal }, 'worker stopped');
         if (code !== 0) failed ??= `worker ${slot.id} exited with ${signal ?? `code ${code}`} while stopping`;
         return checkAllExited();
       }
-      if (!slot.everRan && !startedOnce) {
+      // Never ran (a restarted worker keeps everRan): the first start failed, as a single
+      // process would.
+      if (!slot.everRan) {
         failed = `worker ${slot.id} failed to start (exit ${signal ?? `code ${code}`}); see its log above`;
         logger.fatal({ worker: slot.id, code, signal }, failed);
         stopAll('a worker failed to start');
@@ -131,34 +131,15 @@ export async function superviseWorkers(paths: string[], opts: { workers: number;
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
 
-  let http: HttpServer | undefined;
-  if (opts.http) {
-    try {
-      http = await startHttpServer(workerMetrics(slots, registry), opts.http);
-      logger.info({ address: http.address, port: http.port }, `http listening on ${http.address}:${http.port} (/healthz /readyz /metrics, summed over ${opts.workers} workers)`);
-    } catch (err) {
-      const msg = `cannot listen on ${opts.http.address}:${opts.http.port} for /healthz /readyz /metrics: ${(err as Error).message}`;
-      if (opts.http.explicit) {
-        logger.fatal(`${msg} (choose another --http-port / SLUICE_HTTP_PORT)`);
-        stopping = true;
-        stopAll('no HTTP listener');
-        await allExited;
-        return 1;
-      }
-      logger.warn(`${msg}; running without the HTTP endpoint`);
-    }
+  const http = opts.http ? await startListener(workerMetrics(slots, registry), opts.http, logger, `/healthz /readyz /metrics, summed over ${opts.workers} workers`) : undefined;
+  if (http === 'fatal') {
+    stopping = true;
+    stopAll('no HTTP listener');
+    await allExited;
+    return 1;
   }
 
-  // The first start is over when every worker ran once (or one failed).
-  await new Promise<void>((resolve) => {
-    const check = setInterval(() => {
-      if (failed || stopping || slots.every((s) => s.everRan)) {
-        clearInterval(check);
-        resolve();
-      }
-    }, 100);
-  });
-  startedOnce = true;
+  await firstStart;
   if (!failed && !stopping) logger.info({ workers: opts.workers }, 'all workers running');
 
   await allExited;
