@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTopic, esCount, esIds, expectedIds, groupLag, uniqueName } from './helpers/services.js';
+import { createTopic, esCount, esIds, expectedIds, groupLag, services, uniqueName } from './helpers/services.js';
 import { ROOT, runSluice as runSluiceSync, type Running } from './helpers/sluice.js';
 import { deleteIndices, diffIds, indexTemplate, logLines, produce, runSluice, stopSluice, waitWithLogs, writePipeline } from './helpers/faults.js';
 
@@ -74,6 +74,14 @@ describe('run --workers', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/broken\.json:\d+:\d+/);
     expect(r.stdout).not.toMatch(/worker started/);
+  });
+
+  it('exits 1 when a worker fails to start, with the worker\'s exit code', async () => {
+    // https to a plain-http Elasticsearch: the pipeline's start fails at once in each worker.
+    const p = runSluice(['--workers', '2', pipeline], { ES_URL: services().esUrl.replace(/^http:/, 'https:') });
+    const { code } = await p.exited;
+    expect(code, p.output().slice(-3000)).toBe(1);
+    expect(logLines(p).some((l) => /^worker \d failed to start \(exit code 1\)/.test(String(l.msg)))).toBe(true);
   });
 
   it('runs 2 workers in one group, restarts a SIGKILLed one, indexes every record once, and stops gracefully', async () => {

@@ -41,8 +41,10 @@ program
     if (cluster.isWorker) {
       // A worker of `run --workers N` (forked by the supervisor with the same arguments).
       process.exitCode = await runCommand(paths, { shutdownTimeoutMs, logLevel: opts.logLevel, worker: { id: Number(process.env.SLUICE_WORKER_ID ?? 0) } });
-      // The IPC channel would keep the worker alive once its pipelines stopped.
-      if (process.connected) process.disconnect();
+      // The IPC channel would keep the worker alive once its pipelines stopped. Through the
+      // cluster worker, not process.disconnect(): cluster treats a bare disconnect as the
+      // primary gone and exits at once with code 0, losing the exit code and unflushed logs.
+      if (process.connected) cluster.worker?.disconnect();
     } else if (workers > 1) {
       process.exitCode = await superviseWorkers(paths, { workers, shutdownTimeoutMs, logLevel: opts.logLevel, http: { address: opts.httpAddress, port, explicit } });
     } else {
