@@ -74,7 +74,8 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     if (err instanceof StackError) console.error(`[stack] error: ${err.message}`);
-    else if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error(`[stack] ${(err as Error).message}\n${USAGE}`);
+    // Not every error's code is a string (kafkajs puts Kafka's numeric error codes there).
+    else if (String((err as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS')) console.error(`[stack] ${(err as Error).message}\n${USAGE}`);
     else console.error(err);
     process.exit(1);
   },

@@ -198,16 +198,27 @@ export async function describeBrokers(brokers: string[]): Promise<number[]> {
   }
 }
 
-/** Full health probe: all expected brokers registered, and a topic can be created and deleted. */
-export async function probeTopicRoundTrip(brokers: string[], replicationFactor: number): Promise<void> {
-  const a = admin(brokers);
-  const topic = `__sluice_stack_health_${crypto.randomBytes(4).toString('hex')}`;
-  try {
-    await a.connect();
-    await a.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor }], waitForLeaders: true, timeout: 20_000 });
-    await a.deleteTopics({ topics: [topic], timeout: 20_000 });
-  } finally {
-    await a.disconnect().catch(() => {});
+/**
+ * Full health probe: a topic can be created (with leaders) and deleted. Retried for up to
+ * `timeoutMs`: brokers that have just registered can still refuse the first round trip ("This
+ * server does not host this topic-partition" while their metadata catches up).
+ */
+export async function probeTopicRoundTrip(brokers: string[], replicationFactor: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const a = admin(brokers);
+    const topic = `__sluice_stack_health_${crypto.randomBytes(4).toString('hex')}`;
+    try {
+      await a.connect();
+      await a.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor }], waitForLeaders: true, timeout: 20_000 });
+      await a.deleteTopics({ topics: [topic], timeout: 20_000 });
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new StackError(`Kafka is up but a test topic cannot be created and deleted: ${(err as Error).message}. See ${paths.logs}/kafka-*.log`);
+    } finally {
+      await a.disconnect().catch(() => {});
+    }
+    await sleep(1000);
   }
 }
 

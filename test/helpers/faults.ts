@@ -84,20 +84,7 @@ export async function privateStack(name: string, opts: { brokers?: number; esHea
       info = await stack.ensureStack({ brokers: opts.brokers ?? 1, useEnv: false, log });
       break;
     } catch (err) {
-      // A fresh multi-broker cluster often fails the stack's first topic round trip: kafkajs'
-      // createTopics({ waitForLeaders }) gives up on "This server does not host this
-      // topic-partition" from a broker whose metadata is a moment behind. The processes run;
-      // asking again finds them healthy.
       log(`starting the private stack failed (attempt ${attempt}): ${(err as Error).message}`);
-      if (/does not host this topic-partition/.test((err as Error).message)) {
-        // Only the stack's own probe failed: if every process runs and answers, use it.
-        await sleep(2000);
-        const status = await stack.stackStatus();
-        if (status.healthy && status.env) {
-          info = { kafkaBrokers: status.env.KAFKA_BROKERS.split(','), esUrl: status.env.ES_URL, started: true };
-          break;
-        }
-      }
       if (attempt >= 3) {
         await stop();
         throw err;
