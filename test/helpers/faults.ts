@@ -451,14 +451,9 @@ export async function waitWithLogs(procs: Running[], what: string, check: () => 
     }
     await sleep(intervalMs);
   }
-  const tails = procs
-    .map((p) => {
-      const file = join(tmpdir(), `sluice-fault-${p.child.pid}.log`);
-      writeFileSync(file, p.output());
-      return `--- sluice pid ${p.child.pid} (whole output in ${file}), last lines:\n${p.output().split('\n').slice(-40).join('\n')}`;
-    })
-    .join('\n');
-  throw new Error(`${problem}\n${tails}`);
+  const logs = saveLogs(procs, 'fault');
+  const tails = procs.map((p) => `--- sluice pid ${p.child.pid}, last lines:\n${p.output().split('\n').slice(-40).join('\n')}`).join('\n');
+  throw new Error(`${problem}\nwhole outputs in ${logs}\n${tails}`);
 }
 
 /**
