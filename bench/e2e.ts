@@ -33,6 +33,7 @@ import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 import { ensureStack } from '../scripts/stack/index.js';
 import { registerCompressionCodecs } from '../src/inputs/kafka/compression.js';
+import { procStats, type ProcStats } from '../test/helpers/proc.js';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 const args = process.argv.slice(2).filter((a, i) => !(i === 0 && a === 'e2e'));
@@ -152,12 +153,11 @@ async function stopSluice(p: Proc): Promise<void> {
   if (p.child.exitCode === null) p.child.kill('SIGKILL');
 }
 
-function procStats(pid: number): { cpu: number; hwm: number; rss: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) * 1024;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { cpu: (Number(f[11]) + Number(f[12])) / 100, hwm: kb('VmHWM'), rss: kb('VmRSS') };
+/** CPU and memory of a process that must still be running. */
+function stats(pid: number): ProcStats {
+  const s = procStats(pid);
+  if (!s) throw new Error(`process ${pid} is gone`);
+  return s;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -216,22 +216,22 @@ async function throughput(replicas: number, workers = 1): Promise<{ eps: number;
   }
   // Every process that works: the processes started here, and with --workers their workers.
   const pids = procs.flatMap((p) => [p.child.pid!, ...(workers > 1 ? workerPids(p) : [])]);
-  if (pids.length !== replicas * (workers > 1 ? workers + 1 : 1)) throw new Error(`expected ${replicas * (workers + 1)} processes, found ${pids.length}`);
+  const expected = replicas * (workers > 1 ? workers + 1 : 1);
+  if (pids.length !== expected) throw new Error(`expected ${expected} processes, found ${pids.length}`);
   const t0 = Date.now();
-  const cpu0 = pids.map((pid) => procStats(pid).cpu);
-  let stats = pids.map((pid) => procStats(pid));
+  const cpu0 = pids.map((pid) => stats(pid).cpuSeconds);
   while ((await lag(group, topic)) > 0) {
     if (Date.now() > deadline || procs.some((p) => p.child.exitCode !== null)) throw new Error(`sluice did not catch up:\n${procs.map((p) => p.output().slice(-2000)).join('\n')}`);
-    stats = pids.map((pid) => procStats(pid));
     await sleep(250);
   }
   const seconds = (Date.now() - t0) / 1000;
-  stats = pids.map((pid) => procStats(pid));
-  const cpu = stats.reduce((s, x, i) => s + x.cpu - cpu0[i], 0);
+  // VmHWM is a peak already: one reading at the end covers the whole run.
+  const now = pids.map(stats);
+  const cpu = now.reduce((sum, x, i) => sum + x.cpuSeconds - cpu0[i], 0);
   await Promise.all(procs.map(stopSluice));
   const docs = await count(`${prefix}-*`, { refresh: true });
   if (docs !== RECORDS) say(`  warning: ${docs} documents for ${RECORDS} records`);
-  return { eps: RECORDS / seconds, seconds, cpuPerMillion: (cpu / RECORDS) * 1e6, hwm: Math.max(...stats.map((s) => s.hwm)) };
+  return { eps: RECORDS / seconds, seconds, cpuPerMillion: (cpu / RECORDS) * 1e6, hwm: Math.max(...now.map((s) => s.hwm)) };
 }
 
 let one: Awaited<ReturnType<typeof throughput>> | undefined;
@@ -336,7 +336,7 @@ if (!SKIP.has('latency')) {
     }
     producing = false;
   })();
-  const startCpu = procStats(proc.child.pid!).cpu;
+  const startCpu = stats(proc.child.pid!).cpuSeconds;
   // Two independent pollers, each asking every 100 ms (or at once when a request took
   // longer), so one slow request does not delay the other measurement.
   const pollDeadline = () => !producing && Date.now() > started + SECONDS * 1000 + 30_000;
@@ -382,7 +382,7 @@ if (!SKIP.has('latency')) {
   const pollLoop = Promise.all([indexedPoll, searchablePoll]);
   await producerLoop;
   await pollLoop;
-  const { cpu, hwm } = procStats(proc.child.pid!);
+  const { cpuSeconds: cpu, hwm } = stats(proc.child.pid!);
   await stopSluice(proc);
   await producer.disconnect();
   const steady = latencies.filter((l) => l.sent - started >= 5000).map((l) => l.ms).sort((a, b) => a - b);

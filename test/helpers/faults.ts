@@ -16,6 +16,7 @@ import kafkajs from 'kafkajs';
 import { registerCompressionCodecs } from '../../src/inputs/kafka/compression.js';
 import { es, services, waitFor } from './services.js';
 import { ROOT, startSluice, type Running } from './sluice.js';
+import { procStats } from './proc.js';
 
 export type StackModule = typeof import('../../scripts/stack/index.js');
 
@@ -291,32 +292,7 @@ export function countLogs(proc: Running, msg: string | RegExp): number {
 
 // ------------------------------------------------------------------------------- /proc
 
-export interface ProcStats {
-  /** Resident set size now, bytes. */
-  rss: number;
-  /** Peak resident set size (VmHWM), bytes. */
-  hwm: number;
-  /** User + system CPU seconds so far. */
-  cpuSeconds: number;
-}
-
-const CLK_TCK = 100;
-
-/** Memory and CPU of a live process from /proc (undefined once it is gone). */
-export function procStats(pid: number): ProcStats | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which is in parentheses and may contain spaces).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const utime = Number(fields[11]);
-    const stime = Number(fields[12]);
-    return { rss: kb('VmRSS'), hwm: kb('VmHWM'), cpuSeconds: (utime + stime) / CLK_TCK };
-  } catch {
-    return undefined;
-  }
-}
+export { procStats, type ProcStats } from './proc.js';
 
 /** Samples RSS of a process every `intervalMs` until stopped: memory over time. */
 export function sampleRss(pid: number, intervalMs = 2000) {
