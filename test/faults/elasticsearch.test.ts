@@ -54,13 +54,18 @@ afterAll(async () => {
   await stack?.stop();
 }, 300_000);
 
+/** An index template for `<run>-*` and a topic of `total` access-log lines over `partitions`. */
+async function seed(run: string, total: number, partitions: number): Promise<void> {
+  await indexTemplate(run, `${run}-*`);
+  await createTopic(run, partitions);
+  await produce(run, total, (i) => `${lines[i % lines.length]} seq=${i}`, { partitions });
+}
+
 describe('fault (b): Elasticsearch down for 60 s mid-run', () => {
   it('loses and duplicates nothing, resumes by itself, keeps memory flat', async () => {
     const TOTAL = 100_000;
     const run = uniqueName('fault-esdown');
-    await indexTemplate(run, `${run}-*`);
-    await createTopic(run, 4);
-    await produce(run, TOTAL, (i) => `${lines[i % lines.length]} seq=${i}`, { partitions: 4 });
+    await seed(run, TOTAL, 4);
     const pipeline = writePipeline(dir, {
       id: run,
       topic: run,
@@ -126,9 +131,7 @@ describe('fault (b, shutdown): SIGTERM while Elasticsearch is down', () => {
   it('exits after --shutdown-timeout, commits only what was indexed, and a restart indexes the rest once', async () => {
     const TOTAL = 60_000;
     const run = uniqueName('fault-esdown-stop');
-    await indexTemplate(run, `${run}-*`);
-    await createTopic(run, 2);
-    await produce(run, TOTAL, (i) => `${lines[i % lines.length]} seq=${i}`, { partitions: 2 });
+    await seed(run, TOTAL, 2);
     const pipeline = writePipeline(dir, { id: run, topic: run, groupId: run, index: `${run}-%{+yyyy.MM.dd}` });
     const first = runSluice([pipeline, '--shutdown-timeout', '5000']);
     procs.push(first);
