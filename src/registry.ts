@@ -5,6 +5,7 @@
 import type { Components } from './config/load.js';
 import { kafka } from './inputs/kafka/index.js';
 import { elasticsearch } from './outputs/elasticsearch/index.js';
+import { cidr } from './filters/cidr/index.js';
 import { csv } from './filters/csv/index.js';
 import { date } from './filters/date/index.js';
 import { dissect } from './filters/dissect/index.js';
@@ -23,6 +24,6 @@ import { useragent } from './filters/useragent/index.js';
 
 export const components: Components = {
   inputs: [kafka],
-  filters: [csv, date, dissect, drop, fingerprint, geoip, grok, json, kv, mutate, split, translate, truncate, urldecode, useragent],
+  filters: [cidr, csv, date, dissect, drop, fingerprint, geoip, grok, json, kv, mutate, split, translate, truncate, urldecode, useragent],
   outputs: [elasticsearch],
 };
