@@ -17,6 +17,7 @@ import { json } from './filters/json/index.js';
 import { kv } from './filters/kv/index.js';
 import { mutate } from './filters/mutate/index.js';
 import { split } from './filters/split/index.js';
+import { syslog_pri } from './filters/syslog_pri/index.js';
 import { translate } from './filters/translate/index.js';
 import { truncate } from './filters/truncate/index.js';
 import { urldecode } from './filters/urldecode/index.js';
@@ -24,6 +25,6 @@ import { useragent } from './filters/useragent/index.js';
 
 export const components: Components = {
   inputs: [kafka],
-  filters: [cidr, csv, date, dissect, drop, fingerprint, geoip, grok, json, kv, mutate, split, translate, truncate, urldecode, useragent],
+  filters: [cidr, csv, date, dissect, drop, fingerprint, geoip, grok, json, kv, mutate, split, syslog_pri, translate, truncate, urldecode, useragent],
   outputs: [elasticsearch],
 };
