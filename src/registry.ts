@@ -8,6 +8,7 @@ import { elasticsearch } from './outputs/elasticsearch/index.js';
 import { cidr } from './filters/cidr/index.js';
 import { csv } from './filters/csv/index.js';
 import { date } from './filters/date/index.js';
+import { de_dot } from './filters/de_dot/index.js';
 import { dissect } from './filters/dissect/index.js';
 import { drop } from './filters/drop/index.js';
 import { fingerprint } from './filters/fingerprint/index.js';
@@ -25,6 +26,6 @@ import { useragent } from './filters/useragent/index.js';
 
 export const components: Components = {
   inputs: [kafka],
-  filters: [cidr, csv, date, dissect, drop, fingerprint, geoip, grok, json, kv, mutate, split, syslog_pri, translate, truncate, urldecode, useragent],
+  filters: [cidr, csv, date, de_dot, dissect, drop, fingerprint, geoip, grok, json, kv, mutate, split, syslog_pri, translate, truncate, urldecode, useragent],
   outputs: [elasticsearch],
 };
