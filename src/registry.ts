@@ -17,6 +17,7 @@ import { grok } from './filters/grok/index.js';
 import { json } from './filters/json/index.js';
 import { kv } from './filters/kv/index.js';
 import { mutate } from './filters/mutate/index.js';
+import { prune } from './filters/prune/index.js';
 import { split } from './filters/split/index.js';
 import { syslog_pri } from './filters/syslog_pri/index.js';
 import { translate } from './filters/translate/index.js';
@@ -26,6 +27,6 @@ import { useragent } from './filters/useragent/index.js';
 
 export const components: Components = {
   inputs: [kafka],
-  filters: [cidr, csv, date, de_dot, dissect, drop, fingerprint, geoip, grok, json, kv, mutate, split, syslog_pri, translate, truncate, urldecode, useragent],
+  filters: [cidr, csv, date, de_dot, dissect, drop, fingerprint, geoip, grok, json, kv, mutate, prune, split, syslog_pri, translate, truncate, urldecode, useragent],
   outputs: [elasticsearch],
 };
