@@ -6,6 +6,7 @@ import type { Components } from './config/load.js';
 import { kafka } from './inputs/kafka/index.js';
 import { elasticsearch } from './outputs/elasticsearch/index.js';
 import { cidr } from './filters/cidr/index.js';
+import { clone } from './filters/clone/index.js';
 import { csv } from './filters/csv/index.js';
 import { date } from './filters/date/index.js';
 import { de_dot } from './filters/de_dot/index.js';
@@ -23,10 +24,11 @@ import { syslog_pri } from './filters/syslog_pri/index.js';
 import { translate } from './filters/translate/index.js';
 import { truncate } from './filters/truncate/index.js';
 import { urldecode } from './filters/urldecode/index.js';
+import { uuid } from './filters/uuid/index.js';
 import { useragent } from './filters/useragent/index.js';
 
 export const components: Components = {
   inputs: [kafka],
-  filters: [cidr, csv, date, de_dot, dissect, drop, fingerprint, geoip, grok, json, kv, mutate, prune, split, syslog_pri, translate, truncate, urldecode, useragent],
+  filters: [cidr, clone, csv, date, de_dot, dissect, drop, fingerprint, geoip, grok, json, kv, mutate, prune, split, syslog_pri, translate, truncate, urldecode, useragent, uuid],
   outputs: [elasticsearch],
 };
