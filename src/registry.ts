@@ -16,6 +16,7 @@ import { fingerprint } from './filters/fingerprint/index.js';
 import { geoip } from './filters/geoip/index.js';
 import { grok } from './filters/grok/index.js';
 import { json } from './filters/json/index.js';
+import { json_encode } from './filters/json_encode/index.js';
 import { kv } from './filters/kv/index.js';
 import { mutate } from './filters/mutate/index.js';
 import { prune } from './filters/prune/index.js';
@@ -29,6 +30,6 @@ import { useragent } from './filters/useragent/index.js';
 
 export const components: Components = {
   inputs: [kafka],
-  filters: [cidr, clone, csv, date, de_dot, dissect, drop, fingerprint, geoip, grok, json, kv, mutate, prune, split, syslog_pri, translate, truncate, urldecode, useragent, uuid],
+  filters: [cidr, clone, csv, date, de_dot, dissect, drop, fingerprint, geoip, grok, json, json_encode, kv, mutate, prune, split, syslog_pri, translate, truncate, urldecode, useragent, uuid],
   outputs: [elasticsearch],
 };
