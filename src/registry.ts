@@ -26,10 +26,11 @@ import { translate } from './filters/translate/index.js';
 import { truncate } from './filters/truncate/index.js';
 import { urldecode } from './filters/urldecode/index.js';
 import { uuid } from './filters/uuid/index.js';
+import { xml } from './filters/xml/index.js';
 import { useragent } from './filters/useragent/index.js';
 
 export const components: Components = {
   inputs: [kafka],
-  filters: [cidr, clone, csv, date, de_dot, dissect, drop, fingerprint, geoip, grok, json, json_encode, kv, mutate, prune, split, syslog_pri, translate, truncate, urldecode, useragent, uuid],
+  filters: [cidr, clone, csv, date, de_dot, dissect, drop, fingerprint, geoip, grok, json, json_encode, kv, mutate, prune, split, syslog_pri, translate, truncate, urldecode, useragent, uuid, xml],
   outputs: [elasticsearch],
 };
