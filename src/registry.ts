@@ -11,6 +11,7 @@ import { csv } from './filters/csv/index.js';
 import { date } from './filters/date/index.js';
 import { de_dot } from './filters/de_dot/index.js';
 import { dissect } from './filters/dissect/index.js';
+import { dns } from './filters/dns/index.js';
 import { drop } from './filters/drop/index.js';
 import { fingerprint } from './filters/fingerprint/index.js';
 import { geoip } from './filters/geoip/index.js';
@@ -31,6 +32,6 @@ import { useragent } from './filters/useragent/index.js';
 
 export const components: Components = {
   inputs: [kafka],
-  filters: [cidr, clone, csv, date, de_dot, dissect, drop, fingerprint, geoip, grok, json, json_encode, kv, mutate, prune, split, syslog_pri, translate, truncate, urldecode, useragent, uuid, xml],
+  filters: [cidr, clone, csv, date, de_dot, dissect, dns, drop, fingerprint, geoip, grok, json, json_encode, kv, mutate, prune, split, syslog_pri, translate, truncate, urldecode, useragent, uuid, xml],
   outputs: [elasticsearch],
 };
