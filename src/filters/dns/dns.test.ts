@@ -3,48 +3,27 @@
  * queries through Node's resolver, answers, NXDOMAIN, and a name the server never answers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as packet from 'dns-packet';
 import { dns } from './index.js';
 import { makeFilter, testContext } from '../../testing/context.js';
 import { RecordProcessor, type ChainStep } from '../../runtime/processor.js';
 import type { Filter } from '../../core/component.js';
+import { startDnsServer, type TestDnsServer } from '../../../test/helpers/dns-server.js';
 
-let server: Socket;
+let server: TestDnsServer;
 let port = 0;
-const queries: string[] = [];
-
-const A: Record<string, string> = { 'web.example': '192.0.2.10', 'api.corp.example': '192.0.2.20' };
-const AAAA: Record<string, string> = { 'v6only.example': '2001:db8::6' };
-const PTR: Record<string, string> = { '10.2.0.192.in-addr.arpa': 'web.example', '6.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa': 'v6only.example' };
+let queries: string[] = [];
 
 beforeAll(async () => {
-  server = createSocket('udp4');
-  server.on('message', (msg, rinfo) => {
-    const q = packet.decode(msg);
-    const question = q.questions![0];
-    queries.push(`${question.type} ${question.name}`);
-    if (question.name.startsWith('slow.')) return; // never answered: the resolver times out
-    const name = question.name.toLowerCase();
-    const answers: packet.Answer[] = [];
-    if (question.type === 'A' && A[name]) answers.push({ type: 'A', name: question.name, ttl: 60, data: A[name] });
-    if (question.type === 'AAAA' && AAAA[name]) answers.push({ type: 'AAAA', name: question.name, ttl: 60, data: AAAA[name] });
-    if (question.type === 'PTR' && PTR[name]) answers.push({ type: 'PTR', name: question.name, ttl: 60, data: PTR[name] });
-    const exists = name in A || name in AAAA || name in PTR;
-    const reply = packet.encode({
-      id: q.id,
-      type: 'response',
-      flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE | (exists ? 0 : 3), // rcode 3: NXDOMAIN
-      questions: q.questions,
-      answers,
-    });
-    server.send(reply, rinfo.port, rinfo.address);
+  server = await startDnsServer({
+    A: { 'web.example': '192.0.2.10', 'api.corp.example': '192.0.2.20' },
+    AAAA: { 'v6only.example': '2001:db8::6' },
+    PTR: { '10.2.0.192.in-addr.arpa': 'web.example', '6.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa': 'v6only.example' },
   });
-  await new Promise<void>((res) => server.bind(0, '127.0.0.1', res));
-  port = server.address().port;
+  port = server.port;
+  queries = server.queries;
 });
 afterAll(() => server.close());
 
