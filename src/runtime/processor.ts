@@ -157,6 +157,7 @@ export class RecordProcessor {
   async afterWait(record: SourceRecord, outcome: Outcome): Promise<FinalOutcome> {
     for (let waits = 0; outcome.kind === 'wait'; waits++) {
       if (waits >= MAX_WAITS) {
+        outcome.until.catch(() => undefined); // a rejection no one awaits would crash the process
         return { kind: 'dead', reason: 'filter_timeout', error: `a filter still waited for an answer after ${MAX_WAITS} re-runs`, stage: outcome.stage };
       }
       await outcome.until.catch(() => undefined);

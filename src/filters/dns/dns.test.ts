@@ -74,6 +74,14 @@ describe('dns filter', () => {
     expect(event).toMatchObject({ host: 'slow.example', tags: ['_dnstimeout'] });
   });
 
+  it('still completes a waiting record with both caches off (Logstash defaults), asking again for later records', async () => {
+    const p = processorWith(await makeFilter(dns, { resolve: ['host'], action: 'replace', nameserver: nameserver(), hitCacheSize: 0, failedCacheSize: 0 }));
+    const before = queries.filter((q) => q === 'A web.example').length;
+    const [out] = await p.processAll([record({ host: 'web.example' })]);
+    expect(eventsOf(out)[0]).toMatchObject({ host: '192.0.2.10' });
+    expect(queries.filter((q) => q === 'A web.example').length).toBe(before + 1);
+  });
+
   it('reads hosts files first, and skips values that are not addresses', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dns-'));
     writeFileSync(join(dir, 'hosts'), '# test\n10.9.9.9  db.internal db\n');
