@@ -236,7 +236,9 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
       for (const r of resources) for (const e of r.configEntries) if (e.configName === 'max.message.bytes') max = Math.max(max, Number(e.configValue) || 0);
       return max > 0 ? [{ name: 'max.message.bytes', value: String(max + 64 * 1024) }] : [];
     } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'cannot read max.message.bytes of the source topics; the dead-letter topic gets the broker default');
+      // A source topic that does not exist yet is the input's to report (it waits for it).
+      const missing = (err as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION';
+      this.logger[missing ? 'debug' : 'warn']({ err: (err as Error).message }, 'cannot read max.message.bytes of the source topics; the dead-letter topic gets the broker default');
       return [];
     }
   }
