@@ -307,7 +307,7 @@ export function createKafka(settings: ConnectionSettings, logger: Logger, client
       if (!r.ok && r.fatal && /closed the connection during the TLS handshake/.test(r.message)) r = await tlsPreflight(address, security.ssl, config.clientId!, settings.connectionTimeoutMs);
       if (r.ok) return;
       if (r.fatal) throw new UserError(r.message);
-      logger.debug({ component: 'kafka-tls' }, `TLS pre-check: ${r.message}`);
+      logger.debug({ check: 'kafka-tls' }, `TLS pre-check: ${r.message}`);
     }
     // No broker answered: not a certificate problem; kafkajs retries the connection as usual.
   };
