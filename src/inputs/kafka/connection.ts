@@ -129,7 +129,7 @@ export function isTransientKafkaLog(message: string, error: unknown): boolean {
  * everything to debug. The kafkajs namespace goes in `kafkajs`, never in `component`, which
  * the logger's own bindings already carry.
  */
-function kafkajsLogCreator(logger: Logger, quiet: () => boolean) {
+export function kafkajsLogCreator(logger: Logger, quiet: () => boolean) {
   return () =>
     ({ namespace, level, log }: { namespace: string; level: LogLevel; label: string; log: { message: string; [k: string]: unknown } }) => {
       // kafkajs attaches stack traces to connection errors; they say nothing an operator can act on.
