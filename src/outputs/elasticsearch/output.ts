@@ -75,7 +75,7 @@ export class ElasticsearchOutput implements Output {
       pipelineFile: this.pipelineFile,
       explain: (err) => ({
         what: `Elasticsearch ${origin}`,
-        cause: `not reachable (${(err as Error).message})`,
+        cause: `not reachable (${(err as Error).message.replace(`Elasticsearch ${origin}: `, '')})`,
         fix: 'start Elasticsearch, or correct output.elasticsearch.nodes (host, port, scheme)',
       }),
     });
