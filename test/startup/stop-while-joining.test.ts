@@ -57,8 +57,40 @@ async function groupState(groupId: string): Promise<string> {
   }
 }
 
-describe('a stop while joining a group that still holds a dead member', () => {
-  it('exits 0 within the shutdown timeout, restarts nothing, logs nothing at error level', async () => {
+/** SIGTERM now: exit 0 within the shutdown timeout, nothing started after the stop, nothing at error level. */
+async function expectCleanStop(proc: Running): Promise<void> {
+  const sigtermAt = Date.now();
+  proc.child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const result = await Promise.race([proc.exited, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), SHUTDOWN_TIMEOUT_MS + 5000)))]);
+  clearTimeout(timer);
+  const tookMs = Date.now() - sigtermAt;
+  if (result === 'timeout') proc.child.kill('SIGKILL');
+  const output = proc.output();
+  expect(result, `sluice did not exit within ${SHUTDOWN_TIMEOUT_MS + 5000} ms of SIGTERM:\n${output.slice(-4000)}`).not.toBe('timeout');
+  expect((result as { code: number | null }).code, output.slice(-4000)).toBe(0);
+  expect(tookMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS + 5000);
+
+  const { lines } = checkLogLines(output);
+  const stoppingAt = lines.findIndex((l) => l.msg?.startsWith('stopping'));
+  expect(stoppingAt, output.slice(-4000)).toBeGreaterThanOrEqual(0);
+  const after = lines.slice(stoppingAt).map((l) => l.msg);
+  expect(after, 'nothing starts after the stop').not.toContain('pipeline started');
+  expect(after).not.toContain('running');
+  expect(after).not.toContain('partitions assigned');
+  expect(lines.filter((l) => l.level >= 50), 'nothing at error level').toEqual([]);
+}
+
+/**
+ * No member of a stopped process stays in the group: once the dead member's session expires,
+ * the group is empty (a zombie member would hold partitions here).
+ */
+async function expectEmptyGroup(): Promise<void> {
+  await waitFor('the group to be empty', async () => (await groupState(run)) === 'Empty', 60_000, 500);
+}
+
+describe('a stop while the group waits for a dead member', () => {
+  it('while joining: exits 0 within the shutdown timeout, restarts nothing, logs nothing at error level', async () => {
     const env = { SLUICE_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) };
     const first = runSluice([pipeline], env);
     procs.push(first);
@@ -70,29 +102,26 @@ describe('a stop while joining a group that still holds a dead member', () => {
     procs.push(second);
     // The second member's JoinGroup has started a rebalance that waits for the dead member.
     await waitWithLogs([second], 'the group to wait for the dead member (PreparingRebalance)', async () => (await groupState(run)) === 'PreparingRebalance', 60_000, 100);
-    const sigtermAt = Date.now();
-    second.child.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const result = await Promise.race([second.exited, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), SHUTDOWN_TIMEOUT_MS + 5000)))]);
-    clearTimeout(timer);
-    const tookMs = Date.now() - sigtermAt;
-    if (result === 'timeout') second.child.kill('SIGKILL');
-    const output = second.output();
-    expect(result, `sluice did not exit within ${SHUTDOWN_TIMEOUT_MS + 5000} ms of SIGTERM:\n${output.slice(-4000)}`).not.toBe('timeout');
-    expect((result as { code: number | null }).code, output.slice(-4000)).toBe(0);
-    expect(tookMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS + 5000);
+    await expectCleanStop(second);
+    await expectEmptyGroup();
+  }, 240_000);
 
-    const { lines } = checkLogLines(output);
-    const stoppingAt = lines.findIndex((l) => l.msg?.startsWith('stopping'));
-    expect(stoppingAt, output.slice(-4000)).toBeGreaterThanOrEqual(0);
-    const after = lines.slice(stoppingAt).map((l) => l.msg);
-    expect(after, 'nothing starts after the stop').not.toContain('pipeline started');
-    expect(after).not.toContain('running');
-    expect(after).not.toContain('partitions assigned');
-    expect(lines.filter((l) => l.level >= 50), 'nothing at error level').toEqual([]);
-
-    // The group does not keep a member of the stopped process: once the dead one's session
-    // expires, it is empty (a zombie member would hold partitions here).
-    await waitFor('the group to be empty', async () => (await groupState(run)) === 'Empty', 60_000, 500);
+  it('also while a running member rejoins in a rebalance that waits for a dead member', async () => {
+    const env = { SLUICE_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) };
+    // The group is empty again after the first case (its last check); both members join it.
+    const running = runSluice([pipeline], env);
+    const doomed = runSluice([pipeline], env);
+    procs.push(running, doomed);
+    const assignedCount = (p: Running) => logLines(p).filter((l) => l.msg === 'partitions assigned').map((l) => Object.values(l.assignment as Record<string, number[]>).flat().length).at(-1) ?? 0;
+    await waitWithLogs([running, doomed], 'both members to hold a partition', () => assignedCount(running) === 1 && assignedCount(doomed) === 1, 120_000, 200);
+    doomed.child.kill('SIGKILL');
+    await doomed.exited;
+    // A third member joins: the running one must rejoin, and the rebalance waits for the dead one.
+    const newcomer = runSluice([pipeline], env);
+    procs.push(newcomer);
+    await waitWithLogs([running, newcomer], 'the rebalance to wait for the dead member (PreparingRebalance)', async () => (await groupState(run)) === 'PreparingRebalance', 60_000, 100);
+    await expectCleanStop(running);
+    await expectCleanStop(newcomer);
+    await expectEmptyGroup();
   }, 240_000);
 });

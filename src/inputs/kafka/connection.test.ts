@@ -79,7 +79,7 @@ describe('kafkajs log levels', () => {
         cb();
       },
     });
-    const log = kafkajsLogCreator(pino({ level: 'trace' }, sink), () => quiet)(kafkajs.logLevel.ERROR);
+    const log = kafkajsLogCreator(pino({ level: 'trace' }, sink), () => quiet)();
     const entry = (level: number, message: string, extra: Record<string, unknown> = {}) =>
       log({ namespace: 'Connection', level, label: 'ERROR', log: { message, timestamp: 'x', logger: 'kafkajs', ...extra } } as never);
     return { entry, lines };
