@@ -107,6 +107,23 @@ describe('Elasticsearch that cannot be reached', () => {
   }, 120_000);
 });
 
+describe('Kafka brokers that cannot be reached', () => {
+  it('are named in one warning, and a SIGTERM during the wait exits 0 at once with nothing at error level', async () => {
+    const port = await freePort();
+    const file = writePipeline(dir, { id: `${run}-nokafka`, topic: `${run}-nokafka`, groupId: `${run}-nokafka`, index: `${run}-nokafka` });
+    const p = runSluice([file], { KAFKA_BROKERS: `127.0.0.1:${port}` });
+    procs.push(p);
+    const base = await httpBase(p);
+    await waitWithLogs([p], 'the warning naming the brokers', () => warnings(p).warn.some((l) => l.msg.includes(`Kafka brokers 127.0.0.1:${port}: not reachable`)), 60_000, 200);
+    expect((await readyz(base)).status).toBe(503);
+    const { code, ms } = await sigterm(p, 10_000);
+    expect(code, p.output().slice(-3000)).toBe(0);
+    expect(ms).toBeLessThan(10_000);
+    expect(warnings(p).errors).toEqual([]);
+    expect(warnings(p).warn).toHaveLength(1);
+  }, 120_000);
+});
+
 describe('what waiting cannot fix', () => {
   it('a TLS setting against a plaintext listener exits 1 with one line', async () => {
     const topic = `${run}-tls`;
