@@ -102,7 +102,10 @@ export async function superviseWorkers(paths: string[], opts: { workers: number;
       countRunning();
       if (stopping || failed) {
         logger.info({ worker: slot.id, pid: worker.process.pid, code, signal }, 'worker stopped');
-        if (code !== 0) failed ??= `worker ${slot.id} exited with ${signal ?? `code ${code}`} while stopping`;
+        // Ended by our own SIGTERM: it had not installed its handler yet (still loading), so
+        // it had connected and fetched nothing, and there was nothing to stop gracefully.
+        const killedBooting = signal === 'SIGTERM' && stopping;
+        if (code !== 0 && !killedBooting) failed ??= `worker ${slot.id} exited with ${signal ?? `code ${code}`} while stopping`;
         return checkAllExited();
       }
       // Never ran (a restarted worker keeps everRan): the first start failed, as a single

@@ -65,6 +65,7 @@ async function expectCleanStop(proc: Running): Promise<void> {
   const result = await Promise.race([proc.exited, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), SHUTDOWN_TIMEOUT_MS + 5000)))]);
   clearTimeout(timer);
   const tookMs = Date.now() - sigtermAt;
+  console.log(`[stop-while-joining] pid ${proc.child.pid} exited ${tookMs} ms after SIGTERM`);
   if (result === 'timeout') proc.child.kill('SIGKILL');
   const output = proc.output();
   expect(result, `sluice did not exit within ${SHUTDOWN_TIMEOUT_MS + 5000} ms of SIGTERM:\n${output.slice(-4000)}`).not.toBe('timeout');
