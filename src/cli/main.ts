@@ -11,6 +11,7 @@ import { doctorCommand } from './doctor.js';
 import { LOG_LEVELS } from './logger.js';
 import { installOutputScrubbing } from '../config/secrets.js';
 import { SLUICE_VERSION } from '../core/version.js';
+import { takeOverSignals } from './boot-signals.js';
 
 const program = new Command();
 const logLevel = () => new Option('--log-level <level>', 'log level (or SLUICE_LOG_LEVEL)').choices(LOG_LEVELS);
@@ -24,6 +25,8 @@ program.name('sluice').description('Kafka → Elasticsearch indexing pipelines')
 // user's data, which is left as it is.
 program.hook('preAction', (_program, action) => {
   if (!['process', 'test'].includes(action.name())) installOutputScrubbing();
+  // `run` takes the signals over itself, together with its graceful stop.
+  if (action.name() !== 'run') takeOverSignals();
 });
 
 program

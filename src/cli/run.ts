@@ -8,6 +8,7 @@ import { SluiceMetrics } from '../observe/metrics.js';
 import { startHttpServer, type HttpServer, type HttpSource } from '../observe/server.js';
 import type { Logger } from 'pino';
 import { isStartAborted } from '../core/waiting.js';
+import { takeOverSignals } from './boot-signals.js';
 
 export interface HttpOptions {
   address: string;
@@ -40,8 +41,6 @@ export async function runCommand(
     const pipeline: Pipeline = new Pipeline(d, logger.child({ pipeline: d.id }), monitor);
     return { pipeline, monitor };
   });
-  const http = opts.http ? await startListener(metrics, opts.http, logger) : undefined;
-  if (http === 'fatal') return 1;
   let stopping: Promise<void> | undefined;
   const stopAll = (signal: string) => {
     if (stopping) {
@@ -53,6 +52,9 @@ export async function runCommand(
     stopping = Promise.all(pipelines.map(({ pipeline: p }) => p.stop(opts.shutdownTimeoutMs).catch((err) => logger.error({ err, pipeline: p.id }, 'error while stopping')))).then(() => undefined);
     return stopping;
   };
+  // The graceful stop replaces bin/sluice's exit-while-loading in one step, before anything
+  // below waits: a stop while the listener binds or a pipeline waits is always graceful.
+  takeOverSignals();
   const done = new Promise<void>((resolve) => {
     process.once('SIGTERM', () => void stopAll('SIGTERM')!.then(resolve));
     // A worker stops when its supervisor says so (SIGTERM): Ctrl-C reaches the whole process
@@ -61,12 +63,14 @@ export async function runCommand(
     else process.once('SIGINT', () => void stopAll('SIGINT')!.then(resolve));
   });
   if (opts.worker) answerSupervisor(metrics);
+  const http = opts.http ? await startListener(metrics, opts.http, logger) : undefined;
+  if (http === 'fatal') return 1;
 
   // A pipeline waits for what it needs (brokers, its topic, Elasticsearch): start() returns
   // once it runs, throws StartAborted when a stop came first (not an error), or throws for
   // what waiting cannot fix (rejected credentials, an untrusted certificate).
   try {
-    await Promise.all(pipelines.map(({ pipeline, monitor }) => pipeline.start().then(() => monitor.markStarted())));
+    if (!stopping) await Promise.all(pipelines.map(({ pipeline, monitor }) => pipeline.start().then(() => monitor.markStarted())));
   } catch (err) {
     if (!stopping && !isStartAborted(err)) {
       logger.fatal({ err }, 'a pipeline failed to start');
