@@ -22,6 +22,7 @@ import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
 import { createLogger } from './logger.js';
 import { loadRunPipelines, startListener, WORKER_ANSWERING, WORKER_RUNNING, WORKER_SCRAPE, type HttpOptions, type ScrapeReply } from './run.js';
 import { registerBuildInfo } from '../observe/metrics.js';
+import { takeOverSignals } from './boot-signals.js';
 
 const RESTART_MIN_MS = 1000;
 const RESTART_MAX_MS = 30_000;
@@ -138,6 +139,7 @@ export async function superviseWorkers(paths: string[], opts: { workers: number;
     stopping = true;
     stopAll(signal);
   };
+  takeOverSignals();
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
 
