@@ -59,6 +59,21 @@ export function serializeError(err: unknown): unknown {
   return out;
 }
 
+/**
+ * One key once per line. pino writes a child's bindings and the fields of a call side by side,
+ * so a field named like a binding (or a child binding a key its parent bound) appears twice
+ * (`"component":"dead-letter","component":"kafkajs"`), which many log shippers reject or
+ * collapse. Re-serialised, the last one wins, as `JSON.parse` would have it.
+ */
+export function withoutDuplicateKeys(line: string): string {
+  if (line.charCodeAt(0) !== 123 /* { */) return line;
+  try {
+    return `${JSON.stringify(JSON.parse(line))}\n`;
+  } catch {
+    return line;
+  }
+}
+
 /** pino options of every sluice logger: redaction, error serializer, scrubbing of each line. */
 export function loggerOptions(level: LevelWithSilent): LoggerOptions {
   return {
@@ -67,7 +82,7 @@ export function loggerOptions(level: LevelWithSilent): LoggerOptions {
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: { err: serializeError },
-    hooks: { streamWrite: scrub },
+    hooks: { streamWrite: (line) => withoutDuplicateKeys(scrub(line)) },
   };
 }
 

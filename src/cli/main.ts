@@ -10,16 +10,23 @@ import { replayCommand, REPLAY_EXIT_CODES } from './replay.js';
 import { doctorCommand } from './doctor.js';
 import { LOG_LEVELS } from './logger.js';
 import { installOutputScrubbing } from '../config/secrets.js';
+import { SLUICE_VERSION } from '../core/version.js';
+import { takeOverSignals } from './boot-signals.js';
 
 const program = new Command();
 const logLevel = () => new Option('--log-level <level>', 'log level (or SLUICE_LOG_LEVEL)').choices(LOG_LEVELS);
 
-program.name('sluice').description('Kafka → Elasticsearch indexing pipelines').showHelpAfterError();
+/** What `sluice --version` and `sluice version` print (also on /metrics as sluice_build_info). */
+const versionLine = `sluice ${SLUICE_VERSION} (Node.js ${process.version})`;
+
+program.name('sluice').description('Kafka → Elasticsearch indexing pipelines').version(versionLine, '-V, --version', 'print the version of sluice and of Node.js').showHelpAfterError();
 // Secrets never reach the terminal: what the diagnostic verbs print is scrubbed of every
 // secret the loaded pipelines hold (config/secrets.ts). `process` and `test` print the
 // user's data, which is left as it is.
 program.hook('preAction', (_program, action) => {
   if (!['process', 'test'].includes(action.name())) installOutputScrubbing();
+  // `run` takes the signals over itself, together with its graceful stop.
+  if (action.name() !== 'run') takeOverSignals();
 });
 
 program
@@ -50,6 +57,13 @@ program
     } else {
       process.exitCode = await runCommand(paths, { shutdownTimeoutMs, logLevel: opts.logLevel, http: { address: opts.httpAddress, port, explicit } });
     }
+  });
+
+program
+  .command('version')
+  .description('print the version of sluice and of Node.js')
+  .action(() => {
+    process.stdout.write(`${versionLine}\n`);
   });
 
 program

@@ -7,6 +7,8 @@ import { createLogger } from './logger.js';
 import { SluiceMetrics } from '../observe/metrics.js';
 import { startHttpServer, type HttpServer, type HttpSource } from '../observe/server.js';
 import type { Logger } from 'pino';
+import { isStartAborted } from '../core/waiting.js';
+import { takeOverSignals } from './boot-signals.js';
 
 export interface HttpOptions {
   address: string;
@@ -39,8 +41,6 @@ export async function runCommand(
     const pipeline: Pipeline = new Pipeline(d, logger.child({ pipeline: d.id }), monitor);
     return { pipeline, monitor };
   });
-  const http = opts.http ? await startListener(metrics, opts.http, logger) : undefined;
-  if (http === 'fatal') return 1;
   let stopping: Promise<void> | undefined;
   const stopAll = (signal: string) => {
     if (stopping) {
@@ -52,6 +52,9 @@ export async function runCommand(
     stopping = Promise.all(pipelines.map(({ pipeline: p }) => p.stop(opts.shutdownTimeoutMs).catch((err) => logger.error({ err, pipeline: p.id }, 'error while stopping')))).then(() => undefined);
     return stopping;
   };
+  // The graceful stop replaces bin/sluice's exit-while-loading in one step, before anything
+  // below waits: a stop while the listener binds or a pipeline waits is always graceful.
+  takeOverSignals();
   const done = new Promise<void>((resolve) => {
     process.once('SIGTERM', () => void stopAll('SIGTERM')!.then(resolve));
     // A worker stops when its supervisor says so (SIGTERM): Ctrl-C reaches the whole process
@@ -60,17 +63,27 @@ export async function runCommand(
     else process.once('SIGINT', () => void stopAll('SIGINT')!.then(resolve));
   });
   if (opts.worker) answerSupervisor(metrics);
+  const http = opts.http ? await startListener(metrics, opts.http, logger) : undefined;
+  if (http === 'fatal') return 1;
 
+  // A pipeline waits for what it needs (brokers, its topic, Elasticsearch): start() returns
+  // once it runs, throws StartAborted when a stop came first (not an error), or throws for
+  // what waiting cannot fix (rejected credentials, an untrusted certificate).
   try {
-    await Promise.all(pipelines.map(({ pipeline, monitor }) => pipeline.start().then(() => monitor.markStarted())));
+    if (!stopping) await Promise.all(pipelines.map(({ pipeline, monitor }) => pipeline.start().then(() => monitor.markStarted())));
   } catch (err) {
-    logger.fatal({ err }, 'a pipeline failed to start');
-    if (!stopping) await Promise.allSettled(pipelines.map(({ pipeline: p }) => p.stop(1000)));
-    await http?.close();
-    return 1;
+    if (!stopping && !isStartAborted(err)) {
+      logger.fatal({ err }, 'a pipeline failed to start');
+      await Promise.allSettled(pipelines.map(({ pipeline: p }) => p.stop(1000)));
+      await http?.close();
+      logger.flush();
+      return 1;
+    }
   }
-  logger.info({ pipelines: pipelines.map(({ pipeline: p }) => p.id) }, 'running');
-  if (opts.worker) process.send?.({ type: WORKER_RUNNING });
+  if (!stopping) {
+    logger.info({ pipelines: pipelines.map(({ pipeline: p }) => p.id) }, 'running');
+    if (opts.worker) process.send?.({ type: WORKER_RUNNING });
+  }
   const statsTimer = setInterval(() => {
     for (const { pipeline: p } of pipelines) logger.info({ pipeline: p.id, stats: p.stats }, 'stats');
   }, 30_000);
@@ -122,6 +135,8 @@ export async function startListener(source: HttpSource, http: HttpOptions, logge
 
 /** Messages between the `run --workers N` supervisor and its workers (over the cluster IPC channel). */
 export const WORKER_RUNNING = 'sluice:running';
+/** A worker answers scrapes from now on (sent before its pipelines start, which may wait). */
+export const WORKER_ANSWERING = 'sluice:answering';
 export const WORKER_SCRAPE = 'sluice:scrape';
 
 export interface ScrapeReply {
@@ -133,6 +148,7 @@ export interface ScrapeReply {
 
 /** A worker answers the supervisor's scrapes with its metrics and readiness. */
 function answerSupervisor(metrics: SluiceMetrics): void {
+  process.send?.({ type: WORKER_ANSWERING });
   process.on('message', (message: { type?: string; requestId?: number }) => {
     if (message?.type !== WORKER_SCRAPE) return;
     void metrics.snapshot().then((snapshot) => {

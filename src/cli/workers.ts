@@ -20,7 +20,9 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
 import { createLogger } from './logger.js';
-import { loadRunPipelines, startListener, WORKER_RUNNING, WORKER_SCRAPE, type HttpOptions, type ScrapeReply } from './run.js';
+import { loadRunPipelines, startListener, WORKER_ANSWERING, WORKER_RUNNING, WORKER_SCRAPE, type HttpOptions, type ScrapeReply } from './run.js';
+import { registerBuildInfo } from '../observe/metrics.js';
+import { takeOverSignals } from './boot-signals.js';
 
 const RESTART_MIN_MS = 1000;
 const RESTART_MAX_MS = 30_000;
@@ -32,6 +34,8 @@ interface Slot {
   id: number;
   worker: Worker | undefined;
   running: boolean;
+  /** The worker answers scrapes (also while its pipelines wait for Kafka or Elasticsearch). */
+  answering: boolean;
   startedAt: number;
   everRan: boolean;
   restartDelayMs: number;
@@ -49,8 +53,9 @@ export async function superviseWorkers(paths: string[], opts: { workers: number;
   const registry = new Registry();
   const restarts = new Counter({ name: 'sluice_worker_restarts_total', help: 'Worker processes restarted after they exited on their own (run --workers).', registers: [registry] });
   const running = new Gauge({ name: 'sluice_workers_running', help: 'Worker processes running (run --workers).', registers: [registry] });
+  registerBuildInfo(registry);
 
-  const slots: Slot[] = Array.from({ length: opts.workers }, (_, id) => ({ id, worker: undefined, running: false, startedAt: 0, everRan: false, restartDelayMs: RESTART_MIN_MS, restartTimer: undefined }));
+  const slots: Slot[] = Array.from({ length: opts.workers }, (_, id) => ({ id, worker: undefined, running: false, answering: false, startedAt: 0, everRan: false, restartDelayMs: RESTART_MIN_MS, restartTimer: undefined }));
   let stopping = false;
   let failed: string | undefined;
   const countRunning = () => running.set(slots.filter((s) => s.running).length);
@@ -77,11 +82,13 @@ export async function superviseWorkers(paths: string[], opts: { workers: number;
   const fork = (slot: Slot) => {
     slot.restartTimer = undefined;
     slot.running = false;
+    slot.answering = false;
     slot.startedAt = Date.now();
     const worker = cluster.fork({ SLUICE_WORKER_ID: String(slot.id) });
     slot.worker = worker;
     logger.info({ worker: slot.id, pid: worker.process.pid }, 'worker started');
     worker.on('message', (message: { type?: string }) => {
+      if (message?.type === WORKER_ANSWERING) slot.answering = true;
       if (message?.type !== WORKER_RUNNING) return;
       slot.running = true;
       slot.everRan = true;
@@ -92,10 +99,14 @@ export async function superviseWorkers(paths: string[], opts: { workers: number;
       const ranMs = Date.now() - slot.startedAt;
       slot.worker = undefined;
       slot.running = false;
+      slot.answering = false;
       countRunning();
       if (stopping || failed) {
         logger.info({ worker: slot.id, pid: worker.process.pid, code, signal }, 'worker stopped');
-        if (code !== 0) failed ??= `worker ${slot.id} exited with ${signal ?? `code ${code}`} while stopping`;
+        // Ended by our own SIGTERM: it had not installed its handler yet (still loading), so
+        // it had connected and fetched nothing, and there was nothing to stop gracefully.
+        const killedBooting = signal === 'SIGTERM' && stopping;
+        if (code !== 0 && !killedBooting) failed ??= `worker ${slot.id} exited with ${signal ?? `code ${code}`} while stopping`;
         return checkAllExited();
       }
       // Never ran (a restarted worker keeps everRan): the first start failed, as a single
@@ -128,6 +139,7 @@ export async function superviseWorkers(paths: string[], opts: { workers: number;
     stopping = true;
     stopAll(signal);
   };
+  takeOverSignals();
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
 
@@ -161,7 +173,7 @@ function workerMetrics(slots: Slot[], own: Registry) {
     Promise.all(
       slots.map(async (slot) => {
         const worker = slot.worker;
-        if (!worker || !slot.running || !worker.isConnected()) return { slot, reply: undefined };
+        if (!worker || !slot.answering || !worker.isConnected()) return { slot, reply: undefined };
         const requestId = nextRequest++;
         const reply = await new Promise<ScrapeReply | undefined>((resolve) => {
           const timer = setTimeout(() => finish(undefined), SCRAPE_TIMEOUT_MS);

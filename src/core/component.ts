@@ -14,6 +14,8 @@ import type { ComponentMetrics } from '../observe/observer.js';
 export interface ComponentContext {
   /** The pipeline's id, for logs, metrics and dead-letter headers. */
   pipelineId: string;
+  /** The pipeline file, for hints such as `sluice doctor <file>` (absent for pipelines built in code). */
+  pipelineFile?: string;
   /** Directory of the pipeline file: relative paths in a config resolve against it. */
   baseDir: string;
   logger: Logger;
@@ -116,7 +118,11 @@ export interface RecordSink {
 }
 
 export interface Input {
-  start(sink: RecordSink): Promise<void>;
+  /**
+   * Connects and starts consuming. Waits for brokers and topics that are not there yet
+   * (src/core/waiting.ts) until `signal` aborts; throws for what waiting cannot fix.
+   */
+  start(sink: RecordSink, signal?: AbortSignal): Promise<void>;
   /** Stop fetching (backpressure); records already accepted still settle. */
   pause(): void;
   resume(): void;
@@ -137,7 +143,8 @@ export interface DeadLetter {
 
 /** Where records that cannot be indexed go; resolves only once durably acknowledged. */
 export interface DeadLetterSink {
-  start(): Promise<void>;
+  /** Waits for the brokers like Input.start, until `signal` aborts. */
+  start(signal?: AbortSignal): Promise<void>;
   send(letter: DeadLetter): Promise<void>;
   /** Waits at most `timeoutMs` for unacknowledged letters (their records then stay uncommitted). */
   stop(timeoutMs?: number): Promise<void>;
@@ -184,7 +191,8 @@ export interface OutputEvent {
 }
 
 export interface Output {
-  start(): Promise<void>;
+  /** Connects; waits for an unreachable cluster like Input.start, until `signal` aborts. */
+  start(signal?: AbortSignal): Promise<void>;
   /** Takes ownership of the event; `done` is called exactly once. */
   write(item: OutputEvent): void;
   /** Sends everything buffered and waits for every outstanding `done`. */

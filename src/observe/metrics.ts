@@ -10,6 +10,17 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PipelineStats } from '../runtime/pipeline.js';
 import type { ComponentMetrics } from './observer.js';
+import { SLUICE_VERSION } from '../core/version.js';
+
+/**
+ * `sluice_build_info{version,node} 1`: which sluice and Node.js a process runs (an info metric,
+ * joined to other series in queries). `max` across `--workers`: all run the same build.
+ */
+export function registerBuildInfo(registry: Registry): Gauge<string> {
+  const g = new Gauge({ name: 'sluice_build_info', help: 'Always 1; the labels say the sluice version and the Node.js version of the process.', labelNames: ['version', 'node'], registers: [registry], aggregator: 'max' });
+  g.set({ version: SLUICE_VERSION, node: process.versions.node }, 1);
+  return g;
+}
 
 /** How long a pipeline with lag may go without settling anything before /readyz says it is stalled. */
 export const DEFAULT_STALL_MS = 60_000;
@@ -43,6 +54,7 @@ export class SluiceMetrics {
   readonly ready = new Gauge({ name: 'sluice_ready', help: '1 when the pipeline is ready in the sense of /readyz.', labelNames: ['pipeline'], registers: this.reg, aggregator: 'min' });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
+    registerBuildInfo(this.registry);
     // process_* and nodejs_* (CPU, memory, event-loop lag, GC): the usual Node.js process metrics.
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
@@ -113,6 +125,8 @@ export class PipelineMonitor implements ComponentMetrics {
   private esLastError: string | undefined;
   private stopping = false;
   private started = false;
+  /** Start-up waits in progress, by dependency: what is missing. */
+  private waits = new Map<string, string>();
   /** Stats values already added to the counters (counters only move forward by deltas). */
   private seen = { recordsIn: 0, eventsOut: 0, eventsDropped: 0, deadLettered: {} as Record<string, number> };
 
@@ -143,6 +157,11 @@ export class PipelineMonitor implements ComponentMetrics {
   }
 
   // ---------------------------------------------------------------- ComponentMetrics
+
+  waiting(dependency: string, reason: string | undefined): void {
+    if (reason === undefined) this.waits.delete(dependency);
+    else this.waits.set(dependency, reason);
+  }
 
   kafkaState(state: 'connected' | 'disconnected' | 'rebalancing' | 'crashed', detail?: string): void {
     // A connect does not undo a join; kafkajs reports `connected` before the group join.
@@ -269,6 +288,7 @@ export class PipelineMonitor implements ComponentMetrics {
       if (v !== undefined) lag = (lag ?? 0) + v;
     }
     if (this.stopping) reasons.push('pipeline is stopping');
+    else if (!this.started && this.waits.size) for (const why of this.waits.values()) reasons.push(`waiting: ${why}`);
     else if (!this.started) reasons.push('pipeline is starting (connecting to Elasticsearch and Kafka)');
     if (!this.stopping && this.started) {
       if (this.kafka === 'crashed') reasons.push(`kafka consumer crashed and is restarting: ${this.kafkaDetail ?? 'unknown error'}`);

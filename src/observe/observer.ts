@@ -6,6 +6,13 @@
  * Methods are plain notifications: cheap, synchronous, never throwing.
  */
 export interface ComponentMetrics {
+  // ---- start-up
+  /**
+   * A start-up wait for `dependency` (kafka, elasticsearch, dead-letter): `reason` says what is
+   * missing (for /readyz); undefined when it became available.
+   */
+  waiting(dependency: string, reason: string | undefined): void;
+
   // ---- Kafka input
   /** The consumer connected, disconnected, started a rebalance or crashed (kafkajs restarts it). */
   kafkaState(state: 'connected' | 'disconnected' | 'rebalancing' | 'crashed', detail?: string): void;
@@ -36,6 +43,7 @@ export interface ComponentMetrics {
 const nothing = () => {};
 
 export const noopMetrics: ComponentMetrics = {
+  waiting: nothing,
   kafkaState: nothing,
   kafkaAssigned: nothing,
   kafkaFetched: nothing,

@@ -7,12 +7,14 @@
  * the input commits nothing past an unsettled record. In-flight records and bytes are
  * bounded: the input is paused at the limit and resumed when enough has settled.
  */
+import { isAbsolute, relative } from 'node:path';
 import type { Logger } from 'pino';
 import type { AcceptedRecord, DeadLetterSink, DeliveryResult, Input, Output, RecordSink, SourceRecord } from '../core/component.js';
 import type { PipelineDefinition } from '../config/load.js';
 import { buildFilters } from './build.js';
 import { RecordProcessor, type Outcome } from './processor.js';
 import type { ComponentMetrics } from '../observe/observer.js';
+import { StartAborted } from '../core/waiting.js';
 
 /**
  * Longest stretch of record processing without letting the event loop run. Processing is
@@ -48,6 +50,9 @@ export class Pipeline implements RecordSink {
   private processing = false;
   private pausedAt = 0;
   private pauseTimer: NodeJS.Timeout | undefined;
+  /** Aborted by stop(): ends every start-up wait of the components. */
+  private readonly abort = new AbortController();
+  private starting: Promise<void> | undefined;
 
   constructor(
     private readonly def: PipelineDefinition,
@@ -58,18 +63,34 @@ export class Pipeline implements RecordSink {
     this.id = def.id;
   }
 
-  async start(): Promise<void> {
+  /**
+   * Starts the components. Each waits for what it needs (Elasticsearch, Kafka brokers, the
+   * topic) with one warning that says what is missing, and starts by itself once it is there;
+   * what waiting cannot fix (rejected credentials, an untrusted certificate) throws. A stop
+   * meanwhile ends the waits at once: start() then throws StartAborted.
+   */
+  start(): Promise<void> {
+    this.starting = this.startComponents();
+    return this.starting;
+  }
+
+  private async startComponents(): Promise<void> {
     const { def } = this;
-    const ctx = { pipelineId: def.id, baseDir: def.baseDir, logger: this.logger, metrics: this.metrics };
+    const { signal } = this.abort;
+    const ctx = { pipelineId: def.id, pipelineFile: shownPath(def.file), baseDir: def.baseDir, logger: this.logger, metrics: this.metrics };
     const { steps, close } = await buildFilters(def, ctx);
     this.closeFilters = close;
     this.processor = new RecordProcessor(steps, processorOptions(def));
     this.output = def.output.spec.create(def.output.config, ctx);
     this.input = def.input.spec.create(def.input.config, ctx);
     this.deadLetters = def.input.spec.createDeadLetterSink(def.input.config, def.deadLetter, ctx);
-    await this.output.start();
-    await this.deadLetters.start();
-    await this.input.start(this);
+    // Both ends at once: an operator sees every missing dependency at the first start.
+    const outputs = [this.output.start(signal), this.deadLetters.start(signal)];
+    const started = await Promise.allSettled(outputs);
+    for (const r of started) if (r.status === 'rejected') throw r.reason;
+    if (signal.aborted) throw new StartAborted();
+    await this.input.start(this, signal);
+    if (signal.aborted) throw new StartAborted();
     this.logger.info({ deadLetterTopic: def.deadLetter.topic, filters: steps.length }, 'pipeline started');
   }
 
@@ -227,6 +248,10 @@ export class Pipeline implements RecordSink {
         this.logger.warn({ err: (err as Error).message }, `${what} failed while stopping`);
       }
     };
+    // A start still waiting ends now; the stop goes on once it has unwound (at once: every
+    // wait listens to the signal), so no component starts after this point.
+    this.abort.abort();
+    await this.starting?.catch(() => undefined);
     await attempt('stopping the input', () => this.input?.stop());
     const drained = new Promise<boolean>((resolve) => {
       if (this.stats.inFlightRecords === 0) return resolve(true);
@@ -261,6 +286,12 @@ function replayedId(record: SourceRecord): string | undefined {
   if (Array.isArray(v)) v = v[v.length - 1];
   const id = v === undefined ? undefined : Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
   return id && id.length <= 512 ? id : undefined;
+}
+
+/** A path as an operator would type it: relative to the working directory when inside it. */
+function shownPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
 
 export function processorOptions(def: PipelineDefinition) {

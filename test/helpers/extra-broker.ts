@@ -31,6 +31,8 @@ export interface ExtraListener {
   name: string;
   /** What the broker advertises for it (`host:port`); default: where it listens. */
   advertised?: string;
+  /** Port to listen on (127.0.0.1); default: a free one. */
+  port?: number;
 }
 
 export interface ExtraBroker {
@@ -51,7 +53,7 @@ export async function startExtraBroker(listeners: ExtraListener[]): Promise<Extr
   const nodeId = 1;
   const controllerPort = await freePort();
   const ports: Record<string, number> = {};
-  for (const l of listeners) ports[l.name] = await freePort();
+  for (const l of listeners) ports[l.name] = l.port ?? (await freePort());
   const props: Record<string, string | number> = {
     'process.roles': 'broker,controller',
     'node.id': nodeId,

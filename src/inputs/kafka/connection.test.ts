@@ -4,7 +4,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createKafka, kafkaSecurityOptions, type ConnectionSettings } from './connection.js';
+import { Writable } from 'node:stream';
+import kafkajs from 'kafkajs';
+import { createKafka, kafkajsLogCreator, kafkaSecurityOptions, type ConnectionSettings } from './connection.js';
 import { clearSecrets, scrub } from '../../config/secrets.js';
 import { UserError } from '../../core/user-error.js';
 
@@ -65,5 +67,40 @@ describe('the TLS pre-check of createKafka', () => {
     const broker = await listen((s) => s.once('data', () => s.destroy()));
     const admin = createKafka({ ...base, brokers: [broker], tls: { rejectUnauthorized: true } }, pino({ level: 'silent' })).admin();
     await expect(admin.connect()).rejects.toThrow(/closed the connection during the TLS handshake, so it does not speak TLS/);
+  });
+});
+
+describe('kafkajs log levels', () => {
+  function levels(quiet = false) {
+    const lines: Record<string, any>[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+        cb();
+      },
+    });
+    const log = kafkajsLogCreator(pino({ level: 'trace' }, sink), () => quiet)();
+    const entry = (level: number, message: string, extra: Record<string, unknown> = {}) =>
+      log({ namespace: 'Connection', level, label: 'ERROR', log: { message, timestamp: 'x', logger: 'kafkajs', ...extra } } as never);
+    return { entry, lines };
+  }
+
+  it('puts transient states at debug or info and keeps real errors, with the kafkajs namespace in its own key', () => {
+    const { entry, lines } = levels();
+    entry(kafkajs.logLevel.ERROR, 'Response InitProducerId(key: 22, version: 4)', { error: "The coordinator is loading and hence can't process requests for this group" });
+    entry(kafkajs.logLevel.ERROR, 'Response Heartbeat(key: 12, version: 3)', { error: 'The group is rebalancing, so a rejoin is needed' });
+    entry(kafkajs.logLevel.WARN, 'The group is rebalancing, re-joining', { groupId: 'g' });
+    entry(kafkajs.logLevel.ERROR, 'Crash: KafkaJSNumberOfRetriesExceeded: x');
+    entry(kafkajs.logLevel.ERROR, 'Connection error: connect ECONNREFUSED 127.0.0.1:1');
+    entry(kafkajs.logLevel.INFO, 'Starting');
+    expect(lines.map((l) => l.level)).toEqual([20, 20, 30, 20, 50, 20]);
+    expect(lines.every((l) => l.kafkajs === 'Connection' && l.component === undefined)).toBe(true);
+  });
+
+  it('puts everything at debug while quiet (a start-up wait, a stop)', () => {
+    const { entry, lines } = levels(true);
+    entry(kafkajs.logLevel.ERROR, 'Connection error: write after end');
+    entry(kafkajs.logLevel.WARN, 'anything');
+    expect(lines.map((l) => l.level)).toEqual([20, 20]);
   });
 });

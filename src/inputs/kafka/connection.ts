@@ -11,6 +11,7 @@
  * message, instead of kafkajs retrying what can never succeed. SASL authentication failures
  * are non-retriable in kafkajs and are reported the same way.
  */
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import tls from 'node:tls';
 import { Type, type Static } from '@sinclair/typebox';
@@ -20,6 +21,7 @@ import { registerCompressionCodecs } from './compression.js';
 import { checkTlsMaterial, explainTlsFailure, pemOrFile, readPem } from '../../config/tls.js';
 import { registerCredentials, scrub, secret } from '../../config/secrets.js';
 import { UserError } from '../../core/user-error.js';
+import type { Unavailable } from '../../core/waiting.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -72,18 +74,75 @@ export function brokerList(brokers: readonly string[]): string[] {
   return brokers.flatMap((b) => b.split(',')).map((b) => b.trim()).filter(Boolean);
 }
 
-/** Routes kafkajs's own logging into pino at a level that does not drown the operator. */
-function kafkajsLogCreator(logger: Logger) {
+/**
+ * Protocol errors that are normal, retried states of a healthy cluster: a coordinator loading
+ * its offsets after a start, a group rebalancing, a leader moving. kafkajs logs the failed
+ * response at error level and retries it; an operator can do nothing about it.
+ */
+const TRANSIENT_KAFKA_ERRORS = [
+  'GROUP_LOAD_IN_PROGRESS',
+  'GROUP_COORDINATOR_NOT_AVAILABLE',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'REBALANCE_IN_PROGRESS',
+  'UNKNOWN_MEMBER_ID',
+  'ILLEGAL_GENERATION',
+  'MEMBER_ID_REQUIRED',
+  'LEADER_NOT_AVAILABLE',
+  'NOT_LEADER_FOR_PARTITION',
+  'REPLICA_NOT_AVAILABLE',
+  'FENCED_LEADER_EPOCH',
+  'UNKNOWN_LEADER_EPOCH',
+  'OFFSET_NOT_AVAILABLE',
+  'PREFERRED_LEADER_NOT_AVAILABLE',
+  'FETCH_SESSION_ID_NOT_FOUND',
+  'INVALID_FETCH_SESSION_EPOCH',
+  'NOT_CONTROLLER',
+  'UNSTABLE_OFFSET_COMMIT',
+  'CONCURRENT_TRANSACTIONS',
+];
+
+/** The messages kafkajs logs for TRANSIENT_KAFKA_ERRORS (from its own error table). */
+const transientMessages: string[] = (() => {
+  try {
+    const require = createRequire(import.meta.url);
+    const { errorCodes } = require('kafkajs/src/protocol/error.js') as { errorCodes: { type: string; message: string }[] };
+    return errorCodes.filter((e) => TRANSIENT_KAFKA_ERRORS.includes(e.type)).map((e) => e.message);
+  } catch {
+    return [];
+  }
+})();
+
+/** kafkajs' own words for a consumer rejoining its group: what a rebalance is. */
+const REJOINING = /^(The group is rebalancing, re-joining|The coordinator is not aware of this member, re-joining the group|.*, resync group)$/;
+/** Lines our own handlers report better (CRASH event) or that say nothing to an operator. */
+const ECHOED = /^(Crash: |Restarting the consumer in |Response without match|Consumer is not aware of all assigned partitions)/;
+
+export function isTransientKafkaLog(message: string, error: unknown): boolean {
+  const text = `${message} ${typeof error === 'string' ? error : ''}`;
+  return transientMessages.some((m) => text.includes(m));
+}
+
+/**
+ * Routes kafkajs's own logging into pino at a level that does not drown the operator:
+ * kafkajs' info goes to debug; retried transient states (TRANSIENT_KAFKA_ERRORS) to debug,
+ * rejoins to info; while `quiet()` (a start-up wait that logs its own warning, or a stop),
+ * everything to debug. The kafkajs namespace goes in `kafkajs`, never in `component`, which
+ * the logger's own bindings already carry.
+ */
+export function kafkajsLogCreator(logger: Logger, quiet: () => boolean) {
   return () =>
-    ({ level, log }: { namespace: string; level: LogLevel; label: string; log: { message: string; [k: string]: unknown } }) => {
+    ({ namespace, level, log }: { namespace: string; level: LogLevel; label: string; log: { message: string; [k: string]: unknown } }) => {
       // kafkajs attaches stack traces to connection errors; they say nothing an operator can act on.
       const { message, stack, ...rest } = log;
-      const fields: Record<string, unknown> = { component: 'kafkajs', ...rest };
+      const fields: Record<string, unknown> = { kafkajs: namespace || 'kafkajs', ...rest };
       if (stack !== undefined && logger.isLevelEnabled('debug')) fields.stack = stack;
-      if (level === logLevel.ERROR) logger.error(fields, message);
-      else if (level === logLevel.WARN) logger.warn(fields, message);
-      else if (level === logLevel.INFO) logger.debug(fields, message);
-      else logger.trace(fields, message);
+      let to: 'error' | 'warn' | 'info' | 'debug' | 'trace';
+      if (level === logLevel.ERROR || level === logLevel.WARN) {
+        if (quiet() || ECHOED.test(message) || isTransientKafkaLog(message, rest.error)) to = 'debug';
+        else if (REJOINING.test(message)) to = 'info';
+        else to = level === logLevel.ERROR ? 'error' : 'warn';
+      } else to = level === logLevel.INFO ? 'debug' : 'trace';
+      logger[to](fields, message);
     };
 }
 
@@ -197,17 +256,45 @@ function explainConnectError(err: unknown, settings: ConnectionSettings): unknow
 
 type Connectable = { connect(): Promise<void> };
 
-export function createKafka(settings: ConnectionSettings, logger: Logger, clientSuffix = ''): InstanceType<typeof Kafka> {
+export interface CreateKafkaOptions {
+  /** While true, everything kafkajs logs goes to debug (a start-up wait with its own warning, a stop). */
+  quiet?: () => boolean;
+}
+
+/** A kafkajs client made by createKafka: it can also cut every connection it opened. */
+export type SluiceKafka = InstanceType<typeof Kafka> & {
+  /**
+   * Destroys every socket of this client. For a stop that cannot wait: kafkajs' disconnect
+   * waits for every request in flight, and a JoinGroup held by the coordinator (until a dead
+   * member's session expires) can be in flight for a whole session timeout.
+   */
+  destroyConnections(): void;
+};
+
+/** The sockets kafkajs opens (like its default factory: TLS with SNI, keep-alive), kept so they can be destroyed. */
+function trackingSocketFactory(sockets: Set<net.Socket>): NonNullable<KafkaConfig['socketFactory']> {
+  return ({ host, port, ssl, onConnect }) => {
+    const socket = ssl ? tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...ssl }, onConnect) : net.connect({ host, port }, onConnect);
+    socket.setKeepAlive(true, 60_000);
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    return socket;
+  };
+}
+
+export function createKafka(settings: ConnectionSettings, logger: Logger, clientSuffix = '', opts: CreateKafkaOptions = {}): SluiceKafka {
   registerCompressionCodecs();
   const security = kafkaSecurityOptions(settings);
   const brokers = brokerList(settings.brokers);
+  const sockets = new Set<net.Socket>();
   const config: KafkaConfig = {
+    socketFactory: trackingSocketFactory(sockets),
     clientId: `${settings.clientId}${clientSuffix}`,
     brokers,
     connectionTimeout: settings.connectionTimeoutMs,
     requestTimeout: settings.requestTimeoutMs,
     logLevel: logLevel.INFO,
-    logCreator: kafkajsLogCreator(logger),
+    logCreator: kafkajsLogCreator(logger, opts.quiet ?? (() => false)),
     retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },
     ...security,
   };
@@ -220,7 +307,7 @@ export function createKafka(settings: ConnectionSettings, logger: Logger, client
       if (!r.ok && r.fatal && /closed the connection during the TLS handshake/.test(r.message)) r = await tlsPreflight(address, security.ssl, config.clientId!, settings.connectionTimeoutMs);
       if (r.ok) return;
       if (r.fatal) throw new UserError(r.message);
-      logger.debug({ component: 'kafka-tls' }, `TLS pre-check: ${r.message}`);
+      logger.debug({ check: 'kafka-tls' }, `TLS pre-check: ${r.message}`);
     }
     // No broker answered: not a certificate problem; kafkajs retries the connection as usual.
   };
@@ -247,6 +334,48 @@ export function createKafka(settings: ConnectionSettings, logger: Logger, client
     override admin(...args: Parameters<InstanceType<typeof Kafka>['admin']>) {
       return guard(super.admin(...args));
     }
+    destroyConnections(): void {
+      // With an error: kafkajs fails the requests in flight on a socket error (not on a bare
+      // close), and only then does its disconnect stop waiting for them.
+      for (const socket of sockets) socket.destroy(new Error('connection closed by sluice at shutdown'));
+      sockets.clear();
+    }
   }
   return new GuardedKafka(config);
+}
+
+/**
+ * Resolves once a TCP connection to one of `brokers` succeeds; else throws, naming each
+ * broker and why. A quick first check before kafkajs connects: kafkajs retries an unreachable
+ * bootstrap list for about 35 s before it says anything usable.
+ */
+export async function anyBrokerReachable(brokers: string[], timeoutMs: number): Promise<void> {
+  const failures: string[] = [];
+  for (const address of brokers) {
+    const { host, port } = splitHostPort(address);
+    const error = await new Promise<string | undefined>((resolve) => {
+      const socket = net.connect({ host, port });
+      const timer = setTimeout(() => done(`no answer within ${timeoutMs} ms`), timeoutMs);
+      const done = (why: string | undefined) => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(why);
+      };
+      socket.once('connect', () => done(undefined));
+      socket.once('error', (err: NodeJS.ErrnoException) => done(err.code ?? err.message));
+    });
+    if (error === undefined) return;
+    failures.push(`${address}: ${error}`);
+  }
+  throw new Error(failures.join(', '));
+}
+
+/** The start-up warning for brokers that cannot be reached (or do not answer like Kafka). */
+export function explainBrokersUnavailable(settings: Pick<ConnectionSettings, 'brokers'>, err: unknown): Unavailable {
+  const list = brokerList(settings.brokers).join(',');
+  return {
+    what: `Kafka brokers ${list}`,
+    cause: `not reachable (${scrub((err as Error).message ?? String(err))})`,
+    fix: "start Kafka, or correct input.kafka.brokers; if a broker answers but names an address this host cannot reach, correct the brokers' advertised.listeners",
+  };
 }

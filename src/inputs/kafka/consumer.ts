@@ -17,7 +17,8 @@
 import kafkajs, { type Consumer, type EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { AcceptedRecord, Input, RecordSink, SourceRecord } from '../../core/component.js';
-import { createKafka } from './connection.js';
+import { anyBrokerReachable, brokerList, createKafka, explainBrokersUnavailable, isTransientKafkaLog } from './connection.js';
+import { untilAvailable, type Unavailable } from '../../core/waiting.js';
 import { PartitionOffsets } from './offsets.js';
 import type { KafkaInputConfig } from './index.js';
 import { noopMetrics, type ComponentMetrics } from '../../observe/observer.js';
@@ -32,6 +33,37 @@ function copyHeaders(headers: SourceRecord['headers']): SourceRecord['headers'] 
   }
   return out;
 }
+
+/** Configured topics that do not exist (or no topic matching topicPattern): waited for at start. */
+class TopicsMissing extends Error {
+  constructor(
+    readonly missing: string[],
+    readonly pattern?: string,
+  ) {
+    super(pattern ? `no topic matches /${pattern}/` : `topic(s) ${missing.join(', ')} do not exist`);
+  }
+
+  explain(config: KafkaInputConfig): Unavailable {
+    const brokers = brokerList(config.brokers).join(',');
+    const autoCreate = "consumers never create topics (the brokers' auto.create.topics.enable applies only to producers)";
+    if (this.pattern) {
+      return {
+        what: `Kafka topics matching input.kafka.topicPattern /${this.pattern}/`,
+        cause: `none exists on ${brokers}; ${autoCreate}`,
+        fix: 'create a matching topic (or start its producer), or correct input.kafka.topicPattern',
+      };
+    }
+    const names = this.missing.map((t) => `"${t}"`).join(', ');
+    return {
+      what: `Kafka topic${this.missing.length > 1 ? 's' : ''} ${names}`,
+      cause: `does not exist on ${brokers} (a typo, or its producer has not started yet); ${autoCreate}`,
+      fix: `create it (kafka-topics.sh --bootstrap-server ${brokerList(config.brokers)[0]} --create --topic ${this.missing[0]}) or start its producer, or correct input.kafka.topics`,
+    };
+  }
+}
+
+/** How long close() lets kafkajs finish requests in flight before it cuts their connections. */
+const DISCONNECT_GRACE_MS = 2000;
 
 /** Records per hand-over to the runtime: how far one hand-over can overshoot the in-flight limits. */
 const HAND_OVER_RECORDS = 500;
@@ -53,13 +85,25 @@ export class KafkaInput implements Input {
   private parkedHead = 0;
   /** Per partition, the offset after the last record parked or handed over in this generation. */
   private fetchedUpTo = new Map<string, bigint>();
+  private readonly kafka: ReturnType<typeof createKafka>;
+  /** In a start-up wait (which logs its own warning): kafkajs' complaints go to debug. */
+  private waiting = false;
+  /** Topics subscribed so far (topicPattern: the matching topics at the last check). */
+  private subscribed = new Set<string>();
+  private topicTimer: NodeJS.Timeout | undefined;
+  /** A topicPattern check that rejoins the group with new topics; close() waits for it. */
+  private refreshing: Promise<void> | undefined;
+  /** consumer.connect() of the start, which a stop does not cut short; close() waits for it. */
+  private connecting: Promise<void> | undefined;
 
   constructor(
     private readonly config: KafkaInputConfig,
     private readonly logger: Logger,
     private readonly metrics: ComponentMetrics = noopMetrics,
+    private readonly pipelineFile?: string,
   ) {
-    const kafka = createKafka(config, logger);
+    const kafka = createKafka(config, logger, '', { quiet: () => this.waiting || this.stopped });
+    this.kafka = kafka;
     this.consumer = kafka.consumer({
       groupId: config.groupId,
       sessionTimeout: config.sessionTimeoutMs,
@@ -72,17 +116,25 @@ export class KafkaInput implements Input {
       // errors, so when the coordinator's broker dies, heartbeats and commits would go to it
       // forever. After ~40 s of consecutive failures the runner crashes instead, and kafkajs
       // restarts the consumer (retriable errors), which finds the new coordinator and rejoins.
-      retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
+      // Never after a stop: kafkajs takes the connection closed under a JoinGroup that waits
+      // (for a dead member's session to expire) for a crash, and would start the consumer
+      // again after the pipeline stopped, rejoin and hold partitions in a process that never exits.
+      retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000, restartOnFailure: async () => !this.stopped },
     });
   }
 
-  async start(sink: RecordSink): Promise<void> {
+  async start(sink: RecordSink, signal?: AbortSignal): Promise<void> {
     this.sink = sink;
     const { consumer, config } = this;
     const { GROUP_JOIN, CRASH, CONNECT, DISCONNECT, REBALANCING } = consumer.events;
-    consumer.on(GROUP_JOIN, ({ payload }) => this.onAssignment(payload.memberAssignment));
+    consumer.on(GROUP_JOIN, ({ payload }) => {
+      if (!this.stopped) this.onAssignment(payload.memberAssignment);
+    });
     consumer.on(CRASH, ({ payload }) => {
-      this.logger.error({ err: payload.error, restart: payload.restart }, 'kafka consumer crashed');
+      // Errors of a consumer being stopped are the stop's own doing (connections closed under it).
+      if (this.stopped) return this.logger.debug({ err: payload.error?.message }, 'kafka consumer ended while stopping');
+      if (payload.restart) this.logger.warn({ err: payload.error }, 'kafka consumer crashed; kafkajs restarts it and rejoins the group');
+      else this.logger.error({ err: payload.error }, 'kafka consumer crashed and is not restarted');
       this.metrics.kafkaState('crashed', payload.error?.message);
     });
     consumer.on(CONNECT, () => this.metrics.kafkaState('connected'));
@@ -94,18 +146,117 @@ export class KafkaInput implements Input {
     consumer.on(consumer.events.COMMIT_OFFSETS, () => {
       this.commitAcknowledged = true;
     });
-    await consumer.connect();
-    const topics: (string | RegExp)[] = [...(config.topics ?? [])];
-    if (config.topicPattern) topics.push(new RegExp(config.topicPattern));
-    await consumer.subscribe({ topics, fromBeginning: config.startFrom === 'earliest' });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
-      eachBatch: (payload) => this.onBatch(payload, sink),
-    });
+
+    // Brokers unreachable, topics missing: wait with one warning (src/core/waiting.ts).
+    const waitOptions = { logger: this.logger, signal, metrics: this.metrics, dependency: 'kafka', pipelineFile: this.pipelineFile };
+    const brokers = brokerList(config.brokers);
+    this.waiting = true;
+    let topics: { existing: string[]; appeared: boolean };
+    try {
+      await untilAvailable(
+        async () => {
+          await anyBrokerReachable(brokers, Math.min(config.connectionTimeoutMs, 5000));
+          this.connecting = consumer.connect();
+          await this.connecting;
+        },
+        { ...waitOptions, explain: (err) => explainBrokersUnavailable(config, err) },
+      );
+      let missingAtFirst = false;
+      const existing = await untilAvailable(
+        async () => {
+          try {
+            return await this.matchingTopics();
+          } catch (err) {
+            if (err instanceof TopicsMissing) missingAtFirst = true;
+            throw err;
+          }
+        },
+        { ...waitOptions, explain: (err) => (err instanceof TopicsMissing ? err.explain(config) : explainBrokersUnavailable(config, err)) },
+      );
+      topics = { existing, appeared: missingAtFirst };
+    } finally {
+      this.waiting = false;
+    }
+    if (this.stopped) return;
+    // Topics that appeared while we waited are read from their start: nothing of them was read yet.
+    const fromBeginning = config.startFrom === 'earliest' || topics.appeared;
+    await consumer.subscribe({ topics: config.topicPattern ? [new RegExp(config.topicPattern)] : topics.existing, fromBeginning });
+    for (const t of topics.existing) this.subscribed.add(t);
+    this.runConsumer();
     this.commitTimer = setInterval(() => void this.commit(), config.commitIntervalMs);
     this.commitTimer.unref();
+    if (config.topicPattern) {
+      this.topicTimer = setInterval(() => {
+        this.refreshing ??= this.consumeNewTopics().finally(() => (this.refreshing = undefined));
+      }, config.topicRefreshMs);
+      this.topicTimer.unref();
+    }
+  }
+
+  /**
+   * Runs the consumer without waiting for the group join: a join can take a whole session
+   * timeout (a dead member still in the group), and readiness already says "not joined".
+   */
+  private runConsumer(): void {
+    void this.consumer
+      .run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.config.partitionsConsumedConcurrently,
+        eachBatch: (payload) => this.onBatch(payload, this.sink!),
+      })
+      .catch((err) => {
+        if (!this.stopped) this.logger.error({ err }, 'kafka consumer failed to start');
+      });
+  }
+
+  /**
+   * The topics to subscribe: the configured ones, which must all exist, or those matching
+   * topicPattern, of which there must be one. Throws TopicsMissing otherwise.
+   */
+  private async matchingTopics(): Promise<string[]> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    let all: string[];
+    try {
+      all = await admin.listTopics();
+    } finally {
+      await admin.disconnect();
+    }
+    const { topics, topicPattern } = this.config;
+    if (topicPattern) {
+      const re = new RegExp(topicPattern);
+      const matching = all.filter((t) => re.test(t) && !t.startsWith('__'));
+      if (matching.length === 0) throw new TopicsMissing([], topicPattern);
+      return matching;
+    }
+    const missing = (topics ?? []).filter((t) => !all.includes(t));
+    if (missing.length) throw new TopicsMissing(missing);
+    return [...(topics ?? [])];
+  }
+
+  /**
+   * topicPattern: kafkajs matches a pattern only against the topics that exist when it
+   * subscribes. A topic created later is picked up here: the consumer leaves the group,
+   * subscribes to it (from its start) and joins again, like a rebalance.
+   */
+  private async consumeNewTopics(): Promise<void> {
+    let matching: string[];
+    try {
+      matching = await this.matchingTopics();
+    } catch (err) {
+      this.logger.debug({ err: (err as Error).message }, 'topicPattern check failed; trying again later');
+      return;
+    }
+    const fresh = matching.filter((t) => !this.subscribed.has(t));
+    if (fresh.length === 0 || this.stopped) return;
+    this.logger.info({ topics: fresh }, 'new topics match topicPattern; rejoining the group to consume them');
+    await this.commit();
+    await this.consumer.stop();
+    if (this.stopped) return;
+    await this.consumer.subscribe({ topics: fresh, fromBeginning: true });
+    for (const t of fresh) this.subscribed.add(t);
+    this.runConsumer();
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload, sink: RecordSink): Promise<void> {
@@ -219,7 +370,9 @@ export class KafkaInput implements Input {
         this.logger.debug({ offsets }, 'committed');
       } catch (err) {
         // A rebalance in progress rejects commits; the next tick (or the new owner) catches up.
-        this.logger.warn({ err: (err as Error).message }, 'offset commit failed; will retry');
+        const message = (err as Error).message;
+        if (this.stopped || isTransientKafkaLog(message, undefined)) this.logger.debug({ err: message }, 'offset commit not accepted now (rebalance); will retry');
+        else this.logger.warn({ err: message }, 'offset commit failed; will retry');
       }
     });
     return this.committing;
@@ -276,11 +429,29 @@ export class KafkaInput implements Input {
     this.applyPause();
     this.paused = true;
     this.stopped = true;
+    if (this.topicTimer) clearInterval(this.topicTimer);
   }
 
   async close(): Promise<void> {
     if (this.commitTimer) clearInterval(this.commitTimer);
+    if (this.topicTimer) clearInterval(this.topicTimer);
+    // A connect or topicPattern rejoin under way would otherwise open connections after the
+    // disconnect below and keep the process alive.
+    const settled = (p: Promise<unknown> | undefined) => p?.catch(() => undefined);
+    await Promise.race([Promise.all([settled(this.connecting), settled(this.refreshing)]), new Promise((r) => setTimeout(r, this.config.connectionTimeoutMs).unref())]);
     await this.commit();
-    await this.consumer.disconnect();
+    // kafkajs' disconnect waits for every request in flight. A JoinGroup the coordinator holds
+    // for a dead member can stay in flight for a whole session timeout, longer than any
+    // shutdown timeout: after a short grace, its connection is cut (the stopped consumer is
+    // not restarted, see restartOnFailure), and the member never gets to hold partitions.
+    const disconnected = this.consumer.disconnect().catch((err) => this.logger.debug({ err: (err as Error).message }, 'kafka consumer disconnect failed'));
+    let timer: NodeJS.Timeout | undefined;
+    const inTime = await Promise.race([disconnected.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), DISCONNECT_GRACE_MS)))]);
+    clearTimeout(timer);
+    if (!inTime) {
+      this.logger.debug('kafka requests still in flight at the stop (a group join waiting for the group); closing their connections');
+      this.kafka.destroyConnections();
+      await disconnected;
+    }
   }
 }

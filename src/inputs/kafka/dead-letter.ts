@@ -7,7 +7,11 @@
 import kafkajs, { type Admin, type Message, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { DeadLetter, DeadLetterConfig, DeadLetterSink } from '../../core/component.js';
-import { createKafka, type ConnectionSettings } from './connection.js';
+import { anyBrokerReachable, brokerList, createKafka, explainBrokersUnavailable, type ConnectionSettings } from './connection.js';
+import { untilAvailable } from '../../core/waiting.js';
+
+/** The brokers answer but refuse to create the dead-letter topic (ACLs, policy). */
+class TopicNotCreated extends Error {}
 import { noopMetrics, type ComponentMetrics } from '../../observe/observer.js';
 
 const MAX_ERROR_BYTES = 2048;
@@ -97,6 +101,9 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
   private partitionCount = 1;
   private nextPartition = 0;
   private readonly sourceTopics: string[];
+  private readonly connection: ConnectionSettings;
+  /** In the start-up wait (which logs its own warning): kafkajs' complaints go to debug. */
+  private waiting = false;
 
   constructor(
     connection: ConnectionSettings,
@@ -104,10 +111,12 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
     private readonly pipelineId: string,
     private readonly logger: Logger,
     private readonly metrics: ComponentMetrics = noopMetrics,
+    private readonly pipelineFile?: string,
   ) {
     // The input's config is passed as the connection settings: its topics size the dead-letter topic.
     this.sourceTopics = (connection as { topics?: string[] }).topics ?? [];
-    const kafka = createKafka(connection, logger, '-dlq');
+    this.connection = connection;
+    const kafka = createKafka(connection, logger, '-dlq', { quiet: () => this.waiting || this.stopped });
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -120,7 +129,39 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
     this.admin = kafka.admin();
   }
 
-  async start(): Promise<void> {
+  async start(signal?: AbortSignal): Promise<void> {
+    const { connection } = this;
+    this.waiting = true;
+    try {
+      await untilAvailable(
+        async () => {
+          await anyBrokerReachable(brokerList(connection.brokers), Math.min(connection.connectionTimeoutMs, 5000));
+          await this.prepareTopic();
+        },
+        {
+          logger: this.logger,
+          signal,
+          metrics: this.metrics,
+          dependency: 'dead-letter',
+          pipelineFile: this.pipelineFile,
+          explain: (err) =>
+            err instanceof TopicNotCreated
+              ? {
+                  what: `dead-letter topic "${this.settings.topic}"`,
+                  cause: `cannot be created (${err.message})`,
+                  fix: 'create it yourself, or allow this client to create topics (ACL CREATE), or set deadLetter.topic to an existing topic',
+                }
+              : explainBrokersUnavailable(connection, err),
+        },
+      );
+      await this.producer.connect();
+    } finally {
+      this.waiting = false;
+    }
+  }
+
+  /** Creates the dead-letter topic when it does not exist, and learns its partitions. */
+  private async prepareTopic(): Promise<void> {
     await this.admin.connect();
     try {
       const existing = await this.admin.listTopics();
@@ -128,17 +169,23 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
         // Not kafkajs' waitForLeaders: on a fresh multi-broker cluster it gives up on a broker
         // that does not know the new topic yet ("This server does not host this
         // topic-partition") and `sluice run` would fail to start. Polled below instead.
-        await this.admin.createTopics({
-          waitForLeaders: false,
-          topics: [
-            {
-              topic: this.settings.topic,
-              numPartitions: this.settings.partitions ?? 1,
-              replicationFactor: this.settings.replicationFactor ?? -1,
-              configEntries: await this.sizeConfig(),
-            },
-          ],
-        });
+        try {
+          await this.admin.createTopics({
+            waitForLeaders: false,
+            topics: [
+              {
+                topic: this.settings.topic,
+                numPartitions: this.settings.partitions ?? 1,
+                replicationFactor: this.settings.replicationFactor ?? -1,
+                configEntries: await this.sizeConfig(),
+              },
+            ],
+          });
+        } catch (err) {
+          const e = err as Error & { type?: string };
+          if (/Connection|NumberOfRetriesExceeded/.test(e.name)) throw err;
+          throw new TopicNotCreated(e.message);
+        }
         await this.waitForLeaders();
         this.logger.info({ topic: this.settings.topic }, 'created dead-letter topic');
       }
@@ -146,7 +193,6 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
     } finally {
       await this.admin.disconnect();
     }
-    await this.producer.connect();
   }
 
   private async countPartitions(): Promise<number> {
@@ -190,7 +236,9 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
       for (const r of resources) for (const e of r.configEntries) if (e.configName === 'max.message.bytes') max = Math.max(max, Number(e.configValue) || 0);
       return max > 0 ? [{ name: 'max.message.bytes', value: String(max + 64 * 1024) }] : [];
     } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'cannot read max.message.bytes of the source topics; the dead-letter topic gets the broker default');
+      // A source topic that does not exist yet is the input's to report (it waits for it).
+      const missing = (err as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION';
+      this.logger[missing ? 'debug' : 'warn']({ err: (err as Error).message }, 'cannot read max.message.bytes of the source topics; the dead-letter topic gets the broker default');
       return [];
     }
   }

@@ -12,9 +12,10 @@ export const kafkaInputConfig = Type.Object(
     topicPattern: Type.Optional(
       Type.String({
         minLength: 1,
-        description: 'Regular expression of topics to consume (matched against the topics that exist when the pipeline starts).',
+        description: 'Regular expression of topics to consume. Topics created later are picked up within `topicRefreshMs` (the member then rejoins its group) and read from their start.',
       }),
     ),
+    topicRefreshMs: Type.Integer({ minimum: 1000, default: 30000, description: 'With `topicPattern`: how often to look for new matching topics.' }),
     groupId: Type.String({ minLength: 1, description: 'Consumer group id; replicas of one pipeline share it and split the partitions.' }),
     startFrom: Type.Union([Type.Literal('earliest'), Type.Literal('latest')], {
       default: 'earliest',
@@ -56,10 +57,10 @@ export const kafka: InputSpec<typeof kafkaInputConfig> = {
   config: kafkaInputConfig,
   create(config, ctx) {
     if (!config.topics && !config.topicPattern) throw new Error('the kafka input needs "topics" or "topicPattern"');
-    return new KafkaInput(config, ctx.logger.child({ component: 'kafka' }), ctx.metrics);
+    return new KafkaInput(config, ctx.logger.child({ component: 'kafka' }), ctx.metrics, ctx.pipelineFile);
   },
   createDeadLetterSink(config, deadLetter, ctx) {
-    return new KafkaDeadLetterSink(config, deadLetter, ctx.pipelineId, ctx.logger.child({ component: 'dead-letter' }), ctx.metrics);
+    return new KafkaDeadLetterSink(config, deadLetter, ctx.pipelineId, ctx.logger.child({ component: 'dead-letter' }), ctx.metrics, ctx.pipelineFile);
   },
   decoding(config) {
     return { codec: config.codec, onError: config.onDecodeError, maxJsonDepth: config.maxJsonDepth };

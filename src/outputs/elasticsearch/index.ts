@@ -63,6 +63,6 @@ export const elasticsearch: OutputSpec<typeof elasticsearchOutputConfig> = {
   create(config, ctx) {
     for (const t of [config.index, config.documentId, config.routing, config.ingestPipeline]) if (t) compileTemplate(t);
     if (config.autoId && config.documentId) throw new Error('"autoId" and "documentId" exclude each other');
-    return new ElasticsearchOutput(config, ctx.logger.child({ component: 'elasticsearch' }), ctx.metrics);
+    return new ElasticsearchOutput(config, ctx.logger.child({ component: 'elasticsearch' }), ctx.metrics, ctx.pipelineFile);
   },
 };

@@ -12,7 +12,7 @@ import type { DeliveryResult, Output, OutputEvent } from '../../core/component.j
 import { compileTemplate, type Template } from '../../core/template.js';
 import { backoffMs, classifyItem, isRetryableRequestError } from './bulk.js';
 import { EsConnection } from './client.js';
-import { isUserFacing } from '../../core/user-error.js';
+import { untilAvailable } from '../../core/waiting.js';
 import type { ElasticsearchOutputConfig } from './index.js';
 import { noopMetrics, type ComponentMetrics } from '../../observe/observer.js';
 
@@ -29,8 +29,6 @@ interface BulkResponseItem {
   status: number;
   error?: { type?: string; reason?: string; caused_by?: { type?: string; reason?: string } };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class ElasticsearchOutput implements Output {
   private client: Client | undefined;
@@ -55,6 +53,8 @@ export class ElasticsearchOutput implements Output {
     private readonly config: ElasticsearchOutputConfig,
     private readonly logger: Logger,
     private readonly metrics: ComponentMetrics = noopMetrics,
+    /** For the `sluice doctor` hint of the start-up wait. */
+    private readonly pipelineFile?: string,
   ) {
     this.queue = new PQueue({ concurrency: config.concurrency });
     this.index = compileTemplate(config.index);
@@ -64,23 +64,24 @@ export class ElasticsearchOutput implements Output {
     this.connection = new EsConnection(config);
   }
 
-  async start(): Promise<void> {
-    // Retry the first contact: at 3 a.m. the output must wait for Elasticsearch, not crash.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const info = await this.connection.probe();
-        this.client = this.connection.createClient({ maxRetries: 0, requestTimeout: this.config.requestTimeoutMs, compression: false }, info.major);
-        if (info.assumed) this.logger.warn('GET / is forbidden to this user (no "monitor" privilege): assuming Elasticsearch 8.x or later');
-        this.logger.info({ version: info.version, auth: this.connection.describeAuth() }, 'connected to Elasticsearch');
-        return;
-      } catch (err) {
-        // Rejected credentials or an untrusted certificate: retrying cannot help, fail the start.
-        if (this.stopping || isUserFacing(err)) throw err;
-        const delay = backoffMs(attempt, 500, 10_000);
-        this.logger.warn({ err: (err as Error).message, retryInMs: delay }, 'Elasticsearch not reachable yet');
-        await sleep(delay);
-      }
-    }
+  async start(signal?: AbortSignal): Promise<void> {
+    // At 3 a.m. the output waits for Elasticsearch, it does not crash (src/core/waiting.ts).
+    const origin = new URL(this.connection.nodes[0]).origin;
+    const info = await untilAvailable(() => this.connection.probe(), {
+      logger: this.logger,
+      signal,
+      metrics: this.metrics,
+      dependency: 'elasticsearch',
+      pipelineFile: this.pipelineFile,
+      explain: (err) => ({
+        what: `Elasticsearch ${origin}`,
+        cause: `not reachable (${(err as Error).message.replace(`Elasticsearch ${origin}: `, '')})`,
+        fix: 'start Elasticsearch, or correct output.elasticsearch.nodes (host, port, scheme)',
+      }),
+    });
+    this.client = this.connection.createClient({ maxRetries: 0, requestTimeout: this.config.requestTimeoutMs, compression: false }, info.major);
+    if (info.assumed) this.logger.warn('GET / is forbidden to this user (no "monitor" privilege): assuming Elasticsearch 8.x or later');
+    this.logger.info({ version: info.version, auth: this.connection.describeAuth() }, 'connected to Elasticsearch');
   }
 
   write(item: OutputEvent): void {
