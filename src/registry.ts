@@ -14,6 +14,7 @@ import { geoip } from './filters/geoip/index.js';
 import { grok } from './filters/grok/index.js';
 import { json } from './filters/json/index.js';
 import { kv } from './filters/kv/index.js';
+import { multiline } from './filters/multiline/index.js';
 import { mutate } from './filters/mutate/index.js';
 import { split } from './filters/split/index.js';
 import { translate } from './filters/translate/index.js';
@@ -23,6 +24,6 @@ import { useragent } from './filters/useragent/index.js';
 
 export const components: Components = {
   inputs: [kafka],
-  filters: [csv, date, dissect, drop, fingerprint, geoip, grok, json, kv, mutate, split, translate, truncate, urldecode, useragent],
+  filters: [csv, date, dissect, drop, fingerprint, geoip, grok, json, kv, multiline, mutate, split, translate, truncate, urldecode, useragent],
   outputs: [elasticsearch],
 };

@@ -11,7 +11,8 @@ import type { Logger } from 'pino';
 import type { AcceptedRecord, DeadLetterSink, DeliveryResult, Input, Output, RecordSink, SourceRecord } from '../core/component.js';
 import type { PipelineDefinition } from '../config/load.js';
 import { buildFilters } from './build.js';
-import { RecordProcessor, type Outcome } from './processor.js';
+import { RecordProcessor, type JoinedOutcome, type Outcome } from './processor.js';
+import { SettleGate, type GateTicket } from './settle-gate.js';
 import type { ComponentMetrics } from '../observe/observer.js';
 
 /**
@@ -33,6 +34,21 @@ export interface PipelineStats {
   paused: boolean;
 }
 
+/** A record between hand-over and settlement: how many outcomes it still waits for. */
+interface InFlightRecord {
+  accepted: AcceptedRecord;
+  bytes: number;
+  /** Outcomes not finished yet (plus one while the record is being processed, one while held in a group). */
+  refs: number;
+  /** The first failure of an event made from it: the record is dead-lettered once, when all are finished. */
+  failure?: { reason: string; error: string; stage: string; extra?: Record<string, string> };
+  /** Its open group was forgotten (partition revoked, shutdown): released without settling, re-read later. */
+  discarded?: boolean;
+  /** With a joining filter: its place in the settle gate, and the last offset of the group it starts. */
+  ticket?: GateTicket;
+  groupUntil?: bigint;
+}
+
 export class Pipeline implements RecordSink {
   readonly id: string;
   private input!: Input;
@@ -48,6 +64,13 @@ export class Pipeline implements RecordSink {
   private processing = false;
   private pausedAt = 0;
   private pauseTimer: NodeJS.Timeout | undefined;
+  /** With a joining filter (multiline): records held in open groups, the gate, the expiry timer. */
+  private held = new Map<SourceRecord, InFlightRecord>();
+  private heldBytes = 0;
+  private gate: SettleGate | undefined;
+  private expireTimer: NodeJS.Timeout | undefined;
+  private rebalancing = false;
+  private stopping = false;
 
   constructor(
     private readonly def: PipelineDefinition,
@@ -64,6 +87,11 @@ export class Pipeline implements RecordSink {
     const { steps, close } = await buildFilters(def, ctx);
     this.closeFilters = close;
     this.processor = new RecordProcessor(steps, processorOptions(def));
+    if (this.processor.joins) {
+      this.gate = new SettleGate();
+      this.expireTimer = setInterval(() => this.expireGroups(), this.processor.expireEveryMs);
+      this.expireTimer.unref();
+    }
     this.output = def.output.spec.create(def.output.config, ctx);
     this.input = def.input.spec.create(def.input.config, ctx);
     this.deadLetters = def.input.spec.createDeadLetterSink(def.input.config, def.deadLetter, ctx);
@@ -91,6 +119,54 @@ export class Pipeline implements RecordSink {
     if (!this.processing) this.processPending();
   }
 
+  rebalanceStarted(): void {
+    this.rebalancing = true;
+  }
+
+  /** Open groups of revoked partitions are forgotten, never sent half-read: the next owner re-reads them whole. */
+  rebalanceDone(revoked: { topic: string; partition: number }[]): void {
+    this.rebalancing = false;
+    if (!this.gate || revoked.length === 0) return;
+    const keys = new Set(revoked.map((r) => `${r.topic}:${r.partition}`));
+    const groups = this.processor.discardJoined((first) => keys.has(`${first.topic}:${first.partition}`));
+    if (groups.length) this.logger.info({ groups: groups.length, partitions: [...keys] }, 'open multiline groups of revoked partitions dropped; their next owner re-reads them');
+    this.discardGroups(groups);
+    this.gate.forget(keys);
+  }
+
+  private discardGroups(groups: SourceRecord[][]): void {
+    for (const members of groups) {
+      for (const record of members) {
+        const state = this.unhold(record);
+        if (!state) continue;
+        state.discarded = true;
+        this.unref(state);
+      }
+    }
+  }
+
+  private unhold(record: SourceRecord): InFlightRecord | undefined {
+    const state = this.held.get(record);
+    if (!state) return undefined;
+    this.held.delete(record);
+    this.heldBytes -= state.bytes;
+    return state;
+  }
+
+  /**
+   * Timer: sends the groups whose wait is over. Not while records wait to be processed (their
+   * lines may continue a group), nor during a rebalance (the partition may be leaving us).
+   * When open groups alone fill the in-flight limits, they are sent as they are, tagged cut.
+   */
+  private expireGroups(): void {
+    if (this.processing || this.rebalancing || this.stopping || this.held.size === 0) return;
+    const { maxInFlightEvents, maxInFlightBytes } = this.def.limits;
+    const full = this.stats.paused && (this.held.size * 2 >= maxInFlightEvents || this.heldBytes * 2 >= maxInFlightBytes);
+    if (full) this.logger.warn({ heldRecords: this.held.size, heldBytes: this.heldBytes }, 'open multiline groups fill the in-flight limits; sending them as they are (tagged _multiline_truncated)');
+    const joined = full ? this.processor.flushJoined(true) : this.processor.expireJoined(Date.now());
+    for (const j of joined) this.deliverJoined(j);
+  }
+
   /**
    * Processes pending records in order, in slices of about PROCESS_SLICE_MS with the event
    * loop running in between: heartbeats, fetches, commits and bulk responses never wait for a
@@ -107,7 +183,8 @@ export class Pipeline implements RecordSink {
         budget,
       );
       this.pendingHead += outcomes.length;
-      for (let i = 0; i < outcomes.length; i++) this.deliver(chunk[i], outcomes[i]);
+      if (this.gate) this.deliverJoining(chunk, outcomes);
+      else for (let i = 0; i < outcomes.length; i++) this.deliver(this.inFlight(chunk[i]), outcomes[i]);
       if (this.pendingHead > 4096 && this.pendingHead * 2 > this.pending.length) {
         this.pending = this.pending.slice(this.pendingHead);
         this.pendingHead = 0;
@@ -120,6 +197,62 @@ export class Pipeline implements RecordSink {
     this.pending = [];
     this.pendingHead = 0;
     this.processing = false;
+    if (this.stopping) this.discardAll();
+  }
+
+  /** Shutdown: open groups stay uncommitted and are re-read whole after the restart. */
+  private discardAll(): void {
+    if (!this.gate) return;
+    const groups = this.processor.discardJoined(() => true);
+    if (groups.length) this.logger.info({ groups: groups.length }, 'open multiline groups left uncommitted; they are re-read after the restart');
+    this.discardGroups(groups);
+  }
+
+  private inFlight(accepted: AcceptedRecord): InFlightRecord {
+    const state: InFlightRecord = { accepted, bytes: accepted.record.value?.length ?? 0, refs: 1 };
+    if (this.gate) state.ticket = this.gate.track(accepted.record);
+    return state;
+  }
+
+  /**
+   * With a joining filter: a record's own events go out as usual; a record whose event went
+   * into a group is held until the group comes out (here, or later from the timer). The
+   * processing reference of each record is dropped last, so a record held and completed in
+   * the same batch is not settled in between.
+   */
+  private deliverJoining(chunk: AcceptedRecord[], outcomes: Outcome[]): void {
+    const states = new Array<InFlightRecord>(outcomes.length);
+    for (let i = 0; i < outcomes.length; i++) {
+      const state = this.inFlight(chunk[i]);
+      states[i] = state;
+      const outcome = outcomes[i];
+      if (outcome.kind === 'events' && outcome.held) {
+        state.refs++;
+        this.held.set(state.accepted.record, state);
+        this.heldBytes += state.bytes;
+        // Its own events (those that did not go into a group), if any, go out as usual.
+        if (outcome.events.length) this.deliver(state, outcome, true);
+      } else {
+        this.deliver(state, outcome, true);
+      }
+    }
+    for (const j of this.processor.takeJoined()) this.deliverJoined(j);
+    for (const state of states) this.unref(state);
+  }
+
+  private deliverJoined({ members, outcome }: JoinedOutcome): void {
+    const states: InFlightRecord[] = [];
+    for (const record of members) {
+      const state = this.unhold(record);
+      if (!state) continue;
+      // The reference the group held passes to this outcome (deliverFor takes one per record).
+      state.refs--;
+      states.push(state);
+    }
+    // Every member was forgotten meanwhile (revoked partition): nothing to send.
+    if (states.length === 0) return;
+    if (states.length > 1) states[0].groupUntil = BigInt(states[states.length - 1].accepted.record.offset);
+    this.deliverFor(states, outcome);
   }
 
   /** While fetching stays paused, says so at info: the operator sees the output holding things up. */
@@ -138,28 +271,41 @@ export class Pipeline implements RecordSink {
     this.pauseTimer.unref();
   }
 
-  private deliver({ record, settle }: AcceptedRecord, outcome: Outcome): void {
+  /**
+   * The outcome of one record. `extraRef`: the caller holds a reference on the record and
+   * drops it itself (deliverJoining), so the record cannot settle before all its outcomes are known.
+   */
+  private deliver(state: InFlightRecord, outcome: Outcome, extraRef = false): void {
+    if (!extraRef) {
+      // The reference inFlight() took stands for this outcome.
+      state.refs--;
+    }
+    this.deliverFor([state], outcome);
+  }
+
+  /**
+   * An outcome made from one or more records (first record first): each record settles once
+   * every outcome it is part of is finished; the events take the id of the first record.
+   */
+  private deliverFor(states: InFlightRecord[], outcome: Outcome): void {
     const { stats } = this;
-    const bytes = record.value?.length ?? 0;
-    let finished = false;
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      settle();
-      this.released(bytes);
+    for (const s of states) s.refs++;
+    const finished = () => {
+      for (let i = states.length - 1; i >= 0; i--) this.unref(states[i]);
     };
     if (outcome.kind === 'dead') {
-      this.deadLetter(record, outcome.reason, outcome.error, outcome.stage, undefined, finish);
+      for (const s of states) s.failure ??= outcome;
+      finished();
       return;
     }
     const { events } = outcome;
     if (events.length === 0) {
       stats.eventsDropped++;
-      finish();
+      finished();
       return;
     }
     let pending = events.length;
-    let failure: Extract<DeliveryResult, { ok: false }> | undefined;
+    const record = states[0].accepted.record;
     const baseId = replayedId(record) ?? `${record.topic}-${record.partition}-${record.offset}`;
     events.forEach((event, n) => {
       this.output.write({
@@ -167,14 +313,28 @@ export class Pipeline implements RecordSink {
         defaultId: events.length === 1 ? baseId : `${baseId}-${n}`,
         done: (result) => {
           if (result.ok) stats.eventsOut++;
-          else failure ??= result;
-          if (--pending === 0) {
-            if (failure) this.deadLetter(record, failure.reason, failure.error, 'output', failure.extra, finish);
-            else finish();
-          }
+          else for (const s of states) s.failure ??= { reason: result.reason, error: result.error, stage: 'output', extra: result.extra };
+          if (--pending === 0) finished();
         },
       });
     });
+  }
+
+  /** Drops one reference; the last one settles the record (after dead-lettering it if something failed). */
+  private unref(state: InFlightRecord): void {
+    if (--state.refs > 0) return;
+    const { record, settle } = state.accepted;
+    const finish = () => {
+      if (!state.discarded) {
+        if (state.ticket) this.gate!.done(state.ticket, settle, state.groupUntil);
+        else settle();
+      }
+      this.released(state.bytes);
+    };
+    if (state.failure && !state.discarded) {
+      const { reason, error, stage, extra } = state.failure;
+      this.deadLetter(record, reason, error, stage, extra, finish);
+    } else finish();
   }
 
   private deadLetter(record: SourceRecord, reason: string, error: string, stage: string, extra: Record<string, string> | undefined, finish: () => void): void {
@@ -219,6 +379,8 @@ export class Pipeline implements RecordSink {
       }
     };
     await attempt('stopping the input', () => this.input?.stop());
+    this.stopping = true;
+    if (!this.processing) this.discardAll();
     const drained = new Promise<boolean>((resolve) => {
       if (this.stats.inFlightRecords === 0) return resolve(true);
       this.drainWaiters.push(() => resolve(true));
@@ -232,6 +394,7 @@ export class Pipeline implements RecordSink {
     clearTimeout(timer);
     if (!ok) this.logger.warn({ inFlight: this.stats.inFlightRecords }, 'shutdown timeout: unsettled records stay uncommitted and will be re-read');
     clearTimeout(this.pauseTimer);
+    clearInterval(this.expireTimer);
     await attempt('closing the input', () => this.input?.close());
     await this.deadLetters?.stop(Math.max(1000, deadline - Date.now())).catch((err) => this.logger.warn({ err: err.message }, 'dead-letter producer did not close cleanly'));
     await attempt('closing the output', () => this.output?.stop());

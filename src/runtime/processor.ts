@@ -12,8 +12,8 @@
  * on with the next record.
  */
 import vm from 'node:vm';
-import type { Filter, SourceRecord } from '../core/component.js';
-import { addTag, type Event } from '../core/event.js';
+import type { Filter, JoinedEvent, Joiner, SourceRecord } from '../core/component.js';
+import { addTag, cloneEvent, type Event } from '../core/event.js';
 import { formatIsoUtc } from '../core/joda.js';
 import { codecs, DecodeError, plainCodec, type Codec } from '../codecs/index.js';
 import type { Condition } from '../core/condition.js';
@@ -27,8 +27,15 @@ export interface ChainStep {
 }
 
 export type Outcome =
-  | { kind: 'events'; events: Event[] }
+  /** `held`: (also) an event of the record went into an open multiline group; it settles with that group. */
+  | { kind: 'events'; events: Event[]; held?: boolean }
   | { kind: 'dead'; reason: string; error: string; stage: string };
+
+/** The outcome of an event joined from several records (multiline), first record first. */
+export interface JoinedOutcome {
+  members: SourceRecord[];
+  outcome: Outcome;
+}
 
 export interface ProcessorOptions {
   codec: string;
@@ -58,6 +65,16 @@ export class RecordProcessor {
   private readonly context: vm.Context;
   private guarded: () => unknown = () => undefined;
   private readonly sliceMs: number;
+  /** The chain's joining step (multiline), if any: its index and its joiner. */
+  private readonly joinStep: number;
+  private readonly joiner: Joiner<SourceRecord> | undefined;
+  /** The record being processed: the handle the joiner keeps for its events. */
+  private currentRecord: SourceRecord | undefined;
+  /** Set once an event of the current record went into the joiner (a re-run after a timeout must not offer it twice). */
+  private offered = false;
+  private rerun = false;
+  /** Groups completed while processing records, not yet run through the rest of the chain. */
+  private completed: JoinedEvent<SourceRecord>[] = [];
 
   constructor(
     private readonly steps: ChainStep[],
@@ -66,6 +83,10 @@ export class RecordProcessor {
     const codec = codecs[options.codec];
     if (!codec) throw new Error(`unknown codec "${options.codec}"`);
     this.codec = codec;
+    const joining = steps.flatMap((step, i) => (step.filter.joiner ? [i] : []));
+    if (joining.length > 1) throw new Error(`only one joining filter (multiline) per pipeline; found ${joining.map((i) => steps[i].label).join(', ')}`);
+    this.joinStep = joining.length ? joining[0] : -1;
+    this.joiner = joining.length ? (steps[joining[0]].filter.joiner as Joiner<SourceRecord>) : undefined;
     this.sliceMs = Math.max(1, options.filterTimeoutMs / 4);
     this.context = vm.createContext({ run: () => this.guarded() });
   }
@@ -124,7 +145,7 @@ export class RecordProcessor {
     // Filters are deterministic: re-running the record without the interrupted step gives
     // the event that step would have received, minus that step's work.
     try {
-      const outcome = this.runGuarded(() => this.process(record, skipped));
+      const outcome = this.runGuarded(() => this.process(record, skipped, true));
       if (outcome.kind === 'events') for (const e of outcome.events) for (const t of tags) addTag(e, t);
       return outcome;
     } catch (err) {
@@ -133,8 +154,11 @@ export class RecordProcessor {
     }
   }
 
-  process(record: SourceRecord, skip?: ReadonlySet<number>): Outcome {
+  process(record: SourceRecord, skip?: ReadonlySet<number>, rerun = false): Outcome {
     this.currentStep = -1;
+    this.currentRecord = record;
+    this.rerun = rerun;
+    if (!rerun) this.offered = false;
     const value = record.value ?? Buffer.alloc(0);
     if (value.length > this.options.maxRecordBytes) {
       return { kind: 'dead', reason: 'too_large', error: `record value is ${value.length} bytes, more than limits.maxRecordBytes (${this.options.maxRecordBytes})`, stage: 'input' };
@@ -167,7 +191,9 @@ export class RecordProcessor {
       headers,
     };
     event['@metadata'] = metadata;
-    return this.runChain(event, skip);
+    const outcome = this.runSteps([event], 0, skip);
+    if (this.offered && outcome.kind === 'events') outcome.held = true;
+    return outcome;
   }
 
   /** ISO-8601 of a record timestamp; records of one batch mostly share it, so the last is kept. */
@@ -184,12 +210,17 @@ export class RecordProcessor {
     return this.lastIso;
   }
 
-  private runChain(event: Event, skip?: ReadonlySet<number>): Outcome {
-    let events: Event[] = [event];
-    for (let s = 0; s < this.steps.length; s++) {
+  /** Runs steps `from`… on the events. */
+  private runSteps(events: Event[], from: number, skip?: ReadonlySet<number>): Outcome {
+    for (let s = from; s < this.steps.length; s++) {
       if (skip?.has(s)) continue;
       const step = this.steps[s];
       this.currentStep = s;
+      if (s === this.joinStep) {
+        events = this.offer(events, step);
+        if (events.length === 0) break;
+        continue;
+      }
       let next: Event[] | undefined;
       for (let i = 0; i < events.length; i++) {
         const ev = events[i];
@@ -215,5 +246,83 @@ export class RecordProcessor {
     }
     this.currentStep = -1;
     return { kind: 'events', events };
+  }
+
+  /** Whether the chain joins records (multiline); then the runtime drives the methods below. */
+  get joins(): boolean {
+    return this.joiner !== undefined;
+  }
+
+  /** How often `expireJoined` should run while groups are open. */
+  get expireEveryMs(): number {
+    return this.joiner?.expireEveryMs ?? 1000;
+  }
+
+  /** Groups completed by the records processed since the last call, through the rest of the chain. */
+  takeJoined(): JoinedOutcome[] {
+    if (this.completed.length === 0) return [];
+    const groups = this.completed;
+    this.completed = [];
+    return groups.map((g) => this.finishJoined(g));
+  }
+
+  /** Groups whose wait is over, through the rest of the chain. */
+  expireJoined(now: number): JoinedOutcome[] {
+    return this.joiner ? this.joiner.expire(now).map((g) => this.finishJoined(g)) : [];
+  }
+
+  /** Every open group (end of input; `cut`: limits reached), through the rest of the chain. */
+  flushJoined(cut = false): JoinedOutcome[] {
+    return this.joiner ? this.joiner.flush(cut).map((g) => this.finishJoined(g)) : [];
+  }
+
+  /** Forgets open groups whose first record matches; returns their records. */
+  discardJoined(match: (first: SourceRecord) => boolean): SourceRecord[][] {
+    return this.joiner ? this.joiner.discard(match) : [];
+  }
+
+  /**
+   * The steps after the joining one, for a joined event, under the same time limit as a
+   * record. A joined event cannot be rebuilt from one record, so it is kept as it came out of
+   * the joiner and re-run from that copy without the interrupted step.
+   */
+  private finishJoined({ event, members }: JoinedEvent<SourceRecord>): JoinedOutcome {
+    const from = this.joinStep + 1;
+    if (from >= this.steps.length) return { members, outcome: { kind: 'events', events: [event] } };
+    const pristine = cloneEvent(event);
+    const skipped = new Set<number>();
+    for (;;) {
+      const input = skipped.size ? cloneEvent(pristine) : event;
+      try {
+        const outcome = this.runGuarded(() => this.runSteps([input], from, skipped));
+        if (outcome.kind === 'events') for (const e of outcome.events) for (const i of skipped) addTag(e, this.steps[i].timeoutTag ?? DEFAULT_TIMEOUT_TAG);
+        return { members, outcome };
+      } catch (err) {
+        if ((err as { code?: string }).code !== TIMEOUT_CODE) throw err;
+        const step = this.steps[this.currentStep];
+        if (!step || this.options.onFilterTimeout === 'dead_letter' || skipped.has(this.currentStep)) {
+          const label = step ? step.label : 'input';
+          const outcome: Outcome = { kind: 'dead', reason: 'filter_timeout', error: `processing took longer than limits.filterTimeoutMs (${this.options.filterTimeoutMs} ms) in ${label}`, stage: step ? `filter:${label}` : 'input' };
+          return { members, outcome };
+        }
+        skipped.add(this.currentStep);
+      }
+    }
+  }
+
+  /** The joining step: events it applies to go into its groups; the others go on. */
+  private offer(events: Event[], step: ChainStep): Event[] {
+    const rest: Event[] = [];
+    for (const ev of events) {
+      if (step.when && !step.when(ev)) rest.push(ev);
+      else if (this.rerun && this.offered) {
+        // Re-run after a timeout later in the chain: this record's events are in their groups already.
+      } else {
+        const done = this.joiner!.offer(ev, this.currentRecord!, Date.now());
+        this.offered = true;
+        for (const d of done) this.completed.push(d);
+      }
+    }
+    return rest;
   }
 }
