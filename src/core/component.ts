@@ -52,8 +52,16 @@ export interface JoinedEvent<M = unknown> {
  * only when the joined event is settled, and ids the event after its first record.
  */
 export interface Joiner<M = unknown> {
-  /** Takes an event; returns the groups that are complete now (the event itself is held). */
-  offer(event: Event, member: M, now: number): JoinedEvent<M>[];
+  /**
+   * Whether the event's line continues a group (the pattern test: user regexes, so the runtime
+   * runs it under the filter time limit). Pure: no state changes.
+   */
+  continues(event: Event): boolean;
+  /**
+   * Takes an event, with the result of `continues` for it (computed here when absent);
+   * returns the groups that are complete now (the event itself is held).
+   */
+  offer(event: Event, member: M, now: number, continues?: boolean): JoinedEvent<M>[];
   /** Groups with no new line for their maximum wait, as they are. */
   expire(now: number): JoinedEvent<M>[];
   /** Every open group, as it is (end of input); with `cutTag`, tagged as cut short (limits reached). */

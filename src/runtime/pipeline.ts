@@ -23,6 +23,8 @@ import type { ComponentMetrics } from '../observe/observer.js';
 const PROCESS_SLICE_MS = 50;
 /** A pause longer than this is logged at info (and again every minute while it lasts). */
 const LONG_PAUSE_MS = 5000;
+/** Longest a rebalance holds back the expiry of multiline groups. */
+const REBALANCE_HOLD_MS = 60_000;
 
 export interface PipelineStats {
   recordsIn: number;
@@ -63,13 +65,16 @@ export class Pipeline implements RecordSink {
   private pendingHead = 0;
   private processing = false;
   private pausedAt = 0;
+  /** Time spent paused so far (ms): the multiline wait does not run while fetching is paused. */
+  private pausedTotal = 0;
   private pauseTimer: NodeJS.Timeout | undefined;
   /** With a joining filter (multiline): records held in open groups, the gate, the expiry timer. */
   private held = new Map<SourceRecord, InFlightRecord>();
   private heldBytes = 0;
   private gate: SettleGate | undefined;
   private expireTimer: NodeJS.Timeout | undefined;
-  private rebalancing = false;
+  /** Since when a rebalance is under way (0: none). */
+  private rebalancingSince = 0;
   private stopping = false;
 
   constructor(
@@ -88,6 +93,7 @@ export class Pipeline implements RecordSink {
     this.closeFilters = close;
     this.processor = new RecordProcessor(steps, processorOptions(def));
     if (this.processor.joins) {
+      this.processor.clock = () => this.waitClock();
       this.gate = new SettleGate();
       this.expireTimer = setInterval(() => this.expireGroups(), this.processor.expireEveryMs);
       this.expireTimer.unref();
@@ -120,12 +126,12 @@ export class Pipeline implements RecordSink {
   }
 
   rebalanceStarted(): void {
-    this.rebalancing = true;
+    this.rebalancingSince = Date.now();
   }
 
   /** Open groups of revoked partitions are forgotten, never sent half-read: the next owner re-reads them whole. */
   rebalanceDone(revoked: { topic: string; partition: number }[]): void {
-    this.rebalancing = false;
+    this.rebalancingSince = 0;
     if (!this.gate || revoked.length === 0) return;
     const keys = new Set(revoked.map((r) => `${r.topic}:${r.partition}`));
     const groups = this.processor.discardJoined((first) => keys.has(`${first.topic}:${first.partition}`));
@@ -158,12 +164,25 @@ export class Pipeline implements RecordSink {
    * lines may continue a group), nor during a rebalance (the partition may be leaving us).
    * When open groups alone fill the in-flight limits, they are sent as they are, tagged cut.
    */
+  /**
+   * The clock of the multiline wait: it stands still while fetching is paused, when the next
+   * line of a group may be sitting unread in Kafka or parked in the input. Cutting groups then
+   * would depend on how fast Elasticsearch was, and a re-read after a crash would join them
+   * differently (a line both in a group and alone).
+   */
+  private waitClock(): number {
+    const now = Date.now();
+    return now - this.pausedTotal - (this.stats.paused ? now - this.pausedAt : 0);
+  }
+
   private expireGroups(): void {
-    if (this.processing || this.rebalancing || this.stopping || this.held.size === 0) return;
+    // A rebalance that never completes (the consumer restarting) must not hold groups forever.
+    const rebalancing = this.rebalancingSince > 0 && Date.now() - this.rebalancingSince < REBALANCE_HOLD_MS;
+    if (this.processing || rebalancing || this.stopping || this.held.size === 0) return;
     const { maxInFlightEvents, maxInFlightBytes } = this.def.limits;
     const full = this.stats.paused && (this.held.size * 2 >= maxInFlightEvents || this.heldBytes * 2 >= maxInFlightBytes);
     if (full) this.logger.warn({ heldRecords: this.held.size, heldBytes: this.heldBytes }, 'open multiline groups fill the in-flight limits; sending them as they are (tagged _multiline_truncated)');
-    const joined = full ? this.processor.flushJoined(true) : this.processor.expireJoined(Date.now());
+    const joined = full ? this.processor.flushJoined(true) : this.processor.expireJoined(this.waitClock());
     for (const j of joined) this.deliverJoined(j);
   }
 
@@ -353,6 +372,7 @@ export class Pipeline implements RecordSink {
       stats.paused = false;
       clearTimeout(this.pauseTimer);
       const pausedMs = Date.now() - this.pausedAt;
+      this.pausedTotal += pausedMs;
       if (pausedMs >= LONG_PAUSE_MS) this.logger.info({ pausedMs }, 'in-flight below limits; fetching resumed');
       else this.logger.debug({ pausedMs }, 'in-flight below limits; fetching resumed');
       // Last: resuming hands over parked records at once, which can reach the limits and pause

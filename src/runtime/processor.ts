@@ -71,8 +71,14 @@ export class RecordProcessor {
   /** The record being processed: the handle the joiner keeps for its events. */
   private currentRecord: SourceRecord | undefined;
   /** Set once an event of the current record went into the joiner (a re-run after a timeout must not offer it twice). */
-  private offered = false;
+  /** Events of the current record queued for the joiner; on a re-run that many are in already. */
+  private offered = 0;
   private rerun = false;
+  private offeredInRerun = 0;
+  /** Events that passed the joining step's pattern test, in order, for applyOffers. */
+  private offers: { event: Event; member: SourceRecord; continues: boolean }[] = [];
+  /** The clock of the joiner's wait (the runtime stops it while fetching is paused). */
+  clock: () => number = Date.now;
   /** Groups completed while processing records, not yet run through the rest of the chain. */
   private completed: JoinedEvent<SourceRecord>[] = [];
 
@@ -126,11 +132,43 @@ export class RecordProcessor {
         this.runGuarded(run);
       } catch (err) {
         if ((err as { code?: string }).code !== TIMEOUT_CODE) throw err;
-        outcomes[next] = this.timedOut(records[next], this.currentStep, new Set());
+        // The records before the interrupted one first, in order.
+        this.applyOffers();
+        outcomes[next] = this.interrupted(records[next], this.currentStep);
         next++;
       }
+      this.applyOffers();
     }
     return outcomes;
+  }
+
+  /**
+   * A record interrupted by the time limit. In the joining step, it is tried once more as it
+   * is: that step only tests the line against its patterns, and leaving a line out of its
+   * group would make a re-read of the partition (which would join it) disagree with what was
+   * indexed; a line that times out twice goes on alone.
+   */
+  private interrupted(record: SourceRecord, stepIndex: number): Outcome {
+    if (stepIndex >= 0 && stepIndex === this.joinStep) {
+      try {
+        return this.runGuarded(() => this.process(record, undefined, true));
+      } catch (err) {
+        if ((err as { code?: string }).code !== TIMEOUT_CODE) throw err;
+        stepIndex = this.currentStep;
+      }
+    }
+    return this.timedOut(record, stepIndex, new Set());
+  }
+
+  /**
+   * Hands the events queued by the joining step to the joiner, outside the time guard: only
+   * the pattern test runs under the guard, so an interrupt can never leave a group half-updated.
+   */
+  private applyOffers(): void {
+    if (this.offers.length === 0) return;
+    const now = this.clock();
+    for (const o of this.offers) for (const done of this.joiner!.offer(o.event, o.member, now, o.continues)) this.completed.push(done);
+    this.offers = [];
   }
 
   /** A record whose chain was interrupted in step `stepIndex`. */
@@ -146,6 +184,7 @@ export class RecordProcessor {
     // the event that step would have received, minus that step's work.
     try {
       const outcome = this.runGuarded(() => this.process(record, skipped, true));
+      this.applyOffers();
       if (outcome.kind === 'events') for (const e of outcome.events) for (const t of tags) addTag(e, t);
       return outcome;
     } catch (err) {
@@ -158,7 +197,8 @@ export class RecordProcessor {
     this.currentStep = -1;
     this.currentRecord = record;
     this.rerun = rerun;
-    if (!rerun) this.offered = false;
+    this.offeredInRerun = 0;
+    if (!rerun) this.offered = 0;
     const value = record.value ?? Buffer.alloc(0);
     if (value.length > this.options.maxRecordBytes) {
       return { kind: 'dead', reason: 'too_large', error: `record value is ${value.length} bytes, more than limits.maxRecordBytes (${this.options.maxRecordBytes})`, stage: 'input' };
@@ -192,7 +232,7 @@ export class RecordProcessor {
     };
     event['@metadata'] = metadata;
     const outcome = this.runSteps([event], 0, skip);
-    if (this.offered && outcome.kind === 'events') outcome.held = true;
+    if (this.offered > 0 && outcome.kind === 'events') outcome.held = true;
     return outcome;
   }
 
@@ -260,6 +300,7 @@ export class RecordProcessor {
 
   /** Groups completed by the records processed since the last call, through the rest of the chain. */
   takeJoined(): JoinedOutcome[] {
+    this.applyOffers();
     if (this.completed.length === 0) return [];
     const groups = this.completed;
     this.completed = [];
@@ -315,12 +356,14 @@ export class RecordProcessor {
     const rest: Event[] = [];
     for (const ev of events) {
       if (step.when && !step.when(ev)) rest.push(ev);
-      else if (this.rerun && this.offered) {
-        // Re-run after a timeout later in the chain: this record's events are in their groups already.
+      else if (this.rerun && this.offeredInRerun < this.offered) {
+        // Re-run after a timeout later in the chain: this event is queued for its group already.
+        this.offeredInRerun++;
       } else {
-        const done = this.joiner!.offer(ev, this.currentRecord!, Date.now());
-        this.offered = true;
-        for (const d of done) this.completed.push(d);
+        const continues = this.joiner!.continues(ev);
+        this.offers.push({ event: ev, member: this.currentRecord!, continues });
+        this.offered++;
+        if (this.rerun) this.offeredInRerun++;
       }
     }
     return rest;

@@ -1,56 +1,87 @@
 /**
  * Holds back the settlement of the first record of a joined (multiline) event until every
- * record of its partition up to the group's last record is done.
+ * record of its partition after it, up to the group's last record, is settled.
  *
  * Why: groups of different streams interleave in one partition. With stream A = offsets 1, 3
  * and stream B = 2, 4, once A is indexed, settling offset 1 would let the input commit 2; a
  * crash then re-reads from 2, and offset 3 (already inside A's document) would come back
  * alone, as a second document for the same line. Settling a group's first record only once
- * everything up to its last record is done keeps the committed offset at or before the
- * start of every group that still has records at or after it, so a re-read always starts
- * at the beginning of a group and re-joins it whole under the same id.
+ * every record after it up to its last one is settled (not merely done: such a record may
+ * itself be a held-back first record) keeps the committed offset at or before the start of
+ * every group that still has records at or after it, so a re-read always starts at the
+ * beginning of a group and re-joins it whole under the same id.
  *
  * Records are tracked in the order the input hands them over, which is offset order per
- * partition. The wait never deadlocks: it depends only on records being done, and being
- * done never depends on a held-back settlement.
+ * partition. The wait never deadlocks: a held record waits only on records after it.
  */
 import type { SourceRecord } from '../core/component.js';
 
 interface Slot {
   offset: bigint;
-  done: boolean;
+  /** Settled in the input (its offset may be committed past). */
+  settled: boolean;
+}
+
+/** A group's first record, done but held back until the records after it up to `until` are settled. */
+interface Held {
+  slot: Slot;
+  until: bigint;
+  settle: () => void;
+  /** Records in (slot.offset, until] not settled yet. */
+  unsettled: number;
 }
 
 class PartitionGate {
+  /** Tracked records in offset order, from `head` on (those before are settled). */
   private slots: Slot[] = [];
   private head = 0;
-  private held: { until: bigint; settle: () => void }[] = [];
+  private held = new Set<Held>();
 
   track(offset: bigint): Slot {
-    const slot = { offset, done: false };
+    const slot = { offset, settled: false };
     this.slots.push(slot);
     return slot;
   }
 
   done(slot: Slot, settle: () => void, until: bigint | undefined): void {
-    slot.done = true;
-    if (until !== undefined && until > slot.offset) this.held.push({ until, settle });
-    else settle();
-    this.advance();
+    let unsettled = 0;
+    if (until !== undefined && until > slot.offset) {
+      for (let i = this.indexOf(slot) + 1; i < this.slots.length && this.slots[i].offset <= until; i++) if (!this.slots[i].settled) unsettled++;
+    }
+    if (unsettled === 0) this.settle(slot, settle);
+    else this.held.add({ slot, until: until!, settle, unsettled });
   }
 
-  private advance(): void {
-    while (this.head < this.slots.length && this.slots[this.head].done) this.head++;
+  /**
+   * Settles a record, then every held first record whose range it completes. Held records
+   * wait only on records after them, so the chain always ends (no cycle is possible).
+   */
+  private settle(slot: Slot, settle: () => void): void {
+    slot.settled = true;
+    settle();
+    for (const h of this.held) {
+      if (slot.offset > h.slot.offset && slot.offset <= h.until && --h.unsettled === 0) {
+        this.held.delete(h);
+        this.settle(h.slot, h.settle);
+      }
+    }
+    while (this.head < this.slots.length && this.slots[this.head].settled) this.head++;
     if (this.head > 1024 && this.head * 2 > this.slots.length) {
       this.slots = this.slots.slice(this.head);
       this.head = 0;
     }
-    if (this.held.length === 0) return;
-    const firstNotDone = this.head < this.slots.length ? this.slots[this.head].offset : undefined;
-    const ready = this.held.filter((h) => firstNotDone === undefined || h.until < firstNotDone);
-    if (ready.length === 0) return;
-    this.held = this.held.filter((h) => !ready.includes(h));
-    for (const h of ready) h.settle();
+  }
+
+  /** Index of an unsettled slot (binary search: offsets increase). */
+  private indexOf(slot: Slot): number {
+    let lo = this.head;
+    let hi = this.slots.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.slots[mid].offset < slot.offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 }
 

@@ -102,6 +102,11 @@ export class MultilineJoiner<M> implements Joiner<M> {
     return this.open.size;
   }
 
+  continues(event: Event): boolean {
+    const value = getField(event, this.field);
+    return typeof value === 'string' && this.isContinuation(value);
+  }
+
   private isContinuation(line: string): boolean {
     let matched = false;
     for (const re of this.regexes) {
@@ -119,12 +124,10 @@ export class MultilineJoiner<M> implements Joiner<M> {
     return JSON.stringify(parts);
   }
 
-  offer(event: Event, member: M, now: number): JoinedEvent<M>[] {
+  offer(event: Event, member: M, now: number, continuation = this.continues(event)): JoinedEvent<M>[] {
     const value = getField(event, this.field);
     // Nothing to join (no text): the event goes out alone, open groups are left as they are.
     if (typeof value !== 'string') return [{ event, members: [member] }];
-    // Matching first, before any state changes: a pattern interrupted by the time limit leaves no half-done group.
-    const continuation = this.isContinuation(value);
     const key = this.streamKey(event);
     const recordTime = Date.parse(String(getField(event, KAFKA_TIMESTAMP)));
     const out: JoinedEvent<M>[] = [];
