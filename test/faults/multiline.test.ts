@@ -151,7 +151,8 @@ describe('faults with multiline joining', () => {
     const topic = `${run}-rebalance`;
     const index = `${run}-rebalance-*`;
     await createTopicReady(topic, 2);
-    const file = pipeline('rebalance', 10_000, { sessionTimeoutMs: 6000, heartbeatIntervalMs: 300 });
+    // A wait far longer than a member takes to start and rebalance on a loaded machine: no group goes out by the wait here.
+    const file = pipeline('rebalance', 60_000, { sessionTimeoutMs: 6000, heartbeatIntervalMs: 300 });
     // Per partition one host; round r: a line, then an ERROR line and the first half of its exception…
     const trace = (p: number, r: number) => javaException(20, `c.e.p${p}`, `p${p}r${r}`);
     const head = (p: number, r: number) => [`2024-05-01 12:00:00,000 INFO [main] c.e.App - p${p} round ${r} begins`, `2024-05-01 12:00:01,000 ERROR [main] c.e.App - p${p} round ${r} failed`, ...trace(p, r).slice(0, 10)];
@@ -175,18 +176,23 @@ describe('faults with multiline joining', () => {
     expect(await stopSluice(b), b.output().slice(-2000)).toBe(0);
     await waitWithLogs([a], 'A to own both partitions again', () => assigned(a) === 2, 40_000, 200);
     for (const p of [0, 1]) await send(p, [...tail(p, 2), '2024-05-01 12:00:09,000 INFO [main] c.e.App - the end']);
-    await waitWithLogs([a], 'everything committed', async () => (await groupLag(`${run}-rebalance`, topic)) === 0, 40_000, 500);
+    await waitWithLogs([a], 'the round 2 groups', async () => (await countDocs(index)) === 8, 40_000, 250);
+    // "the end" is an open group on each partition: shutdown leaves it uncommitted, for the next run to read whole.
     expect(await stopSluice(a), a.output().slice(-2000)).toBe(0);
+    expect(await groupLag(`${run}-rebalance`, topic), 'only the last line of each partition left uncommitted').toBe(2);
 
     const indexed = await docs(index);
     const errors = indexed.filter((d) => /round \d failed/.test(d.message));
+    if (errors.some((d) => d.message.split('\n').length !== 21) || indexed.length !== 8) {
+      console.error(`[multiline] rebalance: ${JSON.stringify(indexed.map((d) => [d.id, d.message.split('\n').length, d.tags]))}; logs in ${saveLogs([a, b], 'fault-ml-rebalance')}`);
+    }
     // Four groups (two rounds × two partitions), each whole, under the id of its ERROR line (offset 1 and 1+22+... ).
     expect(errors.map((d) => d.message.split('\n').length).sort()).toEqual([21, 21, 21, 21]);
     for (const p of [0, 1]) {
       expect(errors.filter((d) => d.id.startsWith(`${topic}-${p}-`)).map((d) => d.id).sort()).toEqual([`${topic}-${p}-1`, `${topic}-${p}-23`]);
     }
-    // No other document than the 2 + 2 + 1 log lines per partition, and no continuation alone.
-    expect(indexed).toHaveLength(2 * 5);
+    // No other document than the 2 + 2 log lines per partition, and no continuation alone.
+    expect(indexed).toHaveLength(2 * 4);
     expect(indexed.filter((d) => (d.tags ?? []).some((t) => t.startsWith('_multiline')))).toEqual([]);
   }, 180_000);
 
