@@ -10,9 +10,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleProduce } from '../../scripts/stack/index.js';
-import { es, esIds, services, uniqueName } from '../helpers/services.js';
+import { es, esIds, groupLag, services, uniqueName } from '../helpers/services.js';
 import { type Running } from '../helpers/sluice.js';
-import { createTopicReady, deleteIndices, diffIds, runSluice, stopSluice, waitWithLogs } from '../helpers/faults.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTopicReady, deleteIndices, diffIds, logLines, produce, runSluice, stopSluice, writePipeline, waitWithLogs } from '../helpers/faults.js';
 import { javaException } from '../helpers/java-logs.js';
 
 const run = uniqueName('e2e-multiline');
@@ -47,6 +50,7 @@ const lines: Line[] = [];
 }
 
 let proc: Running | undefined;
+const procs: Running[] = [];
 
 beforeAll(async () => {
   await deleteIndices(EXAMPLE_INDEX);
@@ -54,7 +58,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (proc && proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
+  for (const p of [proc, ...procs]) if (p && p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
   await deleteIndices(EXAMPLE_INDEX);
   await deleteIndices(ordersIndex);
 });
@@ -106,5 +110,37 @@ describe('Java logs through flume-prefix.json (real Kafka and Elasticsearch)', (
     const docs = (await es(`/${ordersIndex}/_search`, { method: 'POST', body: { size: 100 } })).hits.hits.map((h: { _source: Record<string, any> }) => h._source);
     const others = docs.filter((d: Record<string, any>) => d.host.name !== 'app-01');
     expect(others.map((d: Record<string, any>) => d.message).sort()).toEqual(lines.filter((l) => l.host !== 'app-01').map((l) => l.text.replace(/^.* : /, '')).sort());
+  }, 120_000);
+
+  it('cuts a stream that never stops continuing at the in-flight limits: every line indexed once, in cut groups tagged _multiline_truncated', async () => {
+    const endless = `${run}-endless`;
+    await createTopicReady(endless, 1);
+    const LINES = 3000;
+    const texts = ['2024-05-01 12:00:00,000 ERROR [main] c.e.Loop - begins', ...Array.from({ length: LINES - 1 }, (_, i) => `\tat c.e.Loop.frame${i}(Loop.java:${i})`)];
+    await produce(endless, LINES, (i) => texts[i], { partitionOf: () => 0, concurrency: 1 });
+    const file = writePipeline(mkdtempSync(join(tmpdir(), 'sluice-e2e-multiline-')), {
+      id: endless,
+      topic: endless,
+      groupId: endless,
+      index: `${endless}-%{+yyyy.MM.dd}`,
+      // Groups could grow to 100,000 lines; the pipeline holds at most 200 records.
+      filters: [{ multiline: { maxLines: 100_000, maxWaitMs: 2000 } }],
+      limits: { maxInFlightEvents: 200 },
+    });
+    const p = runSluice([file]);
+    procs.push(p);
+    await waitWithLogs([p], 'every line committed', async () => (await groupLag(endless, endless)) === 0, 60_000, 500);
+    expect(await stopSluice(p), p.output().slice(-2000)).toBe(0);
+    await es(`/${endless}-*/_refresh`, { method: 'POST' });
+    const hits = (await es(`/${endless}-*/_search`, { method: 'POST', body: { size: 10_000, _source: ['message', 'tags'] } })).hits.hits as { _id: string; _source: { message: string; tags?: string[] } }[];
+    hits.sort((x, y) => Number(x._id.split('-').pop()) - Number(y._id.split('-').pop()));
+    expect(hits.flatMap((h) => h._source.message.split('\n'))).toEqual(texts);
+    // Each cut at the limit, plus what one hand-over from the Kafka input may overshoot it by (500 records).
+    expect(hits.length).toBeGreaterThanOrEqual(LINES / 700);
+    for (const h of hits) expect(h._source.message.split('\n').length).toBeLessThanOrEqual(200 + 500);
+    // Every group but the last was cut (the last may also have gone out after its wait).
+    expect(hits.slice(0, -1).every((h) => h._source.tags?.includes('_multiline_truncated'))).toBe(true);
+    expect(logLines(p).some((l) => String(l.msg).startsWith('open multiline groups fill the in-flight limits'))).toBe(true);
+    await deleteIndices(`${endless}-*`);
   }, 120_000);
 });
