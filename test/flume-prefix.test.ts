@@ -24,4 +24,17 @@ describe('flume-prefix pipeline', () => {
     const [event] = processLines([example], { FLUME_TIMEZONE: 'Asia/Shanghai' });
     expect(event['@timestamp']).toBe('2016-03-18T04:59:31.080Z');
   });
+
+  it('joins a stack trace into its line; the end of the input ends the last group', () => {
+    const events = processLines([
+      'payments##$$##app-01 2024-05-01 12:00:03.001 [main] ERROR c.e.p.Gateway - failed',
+      'payments##$$##app-02 2024-05-01 12:00:03.002 [main] INFO  c.e.p.Other - fine',
+      'payments##$$##app-01 java.lang.IllegalStateException: down',
+      'payments##$$##app-01 \tat c.e.p.Gateway.charge(Gateway.java:42)',
+    ]);
+    expect(events.map((e) => [e.host.name, e.message])).toEqual([
+      ['app-01', 'failed\njava.lang.IllegalStateException: down\nat c.e.p.Gateway.charge(Gateway.java:42)'],
+      ['app-02', 'fine'],
+    ]);
+  });
 });
