@@ -134,6 +134,19 @@ export class Pipeline implements RecordSink {
     this.rebalancingSince = 0;
     if (!this.gate || revoked.length === 0) return;
     const keys = new Set(revoked.map((r) => `${r.topic}:${r.partition}`));
+    // Their records not processed yet are left to the next owner too: processed here, they
+    // could open groups that would go out half-read.
+    const kept: AcceptedRecord[] = [];
+    const dropped: AcceptedRecord[] = [];
+    for (let i = this.pendingHead; i < this.pending.length; i++) {
+      const a = this.pending[i];
+      (keys.has(`${a.record.topic}:${a.record.partition}`) ? dropped : kept).push(a);
+    }
+    if (dropped.length) {
+      this.pending = kept;
+      this.pendingHead = 0;
+      for (const a of dropped) this.released(a.record.value?.length ?? 0);
+    }
     const groups = this.processor.discardJoined((first) => keys.has(`${first.topic}:${first.partition}`));
     if (groups.length) this.logger.info({ groups: groups.length, partitions: [...keys] }, 'open multiline groups of revoked partitions dropped; their next owner re-reads them');
     this.discardGroups(groups);
@@ -160,11 +173,6 @@ export class Pipeline implements RecordSink {
   }
 
   /**
-   * Timer: sends the groups whose wait is over. Not while records wait to be processed (their
-   * lines may continue a group), nor during a rebalance (the partition may be leaving us).
-   * When open groups alone fill the in-flight limits, they are sent as they are, tagged cut.
-   */
-  /**
    * The clock of the multiline wait: it stands still while fetching is paused, when the next
    * line of a group may be sitting unread in Kafka or parked in the input. Cutting groups then
    * would depend on how fast Elasticsearch was, and a re-read after a crash would join them
@@ -175,6 +183,11 @@ export class Pipeline implements RecordSink {
     return now - this.pausedTotal - (this.stats.paused ? now - this.pausedAt : 0);
   }
 
+  /**
+   * Timer: sends the groups whose wait is over. Not while records wait to be processed (their
+   * lines may continue a group), nor during a rebalance (the partition may be leaving us).
+   * When open groups alone fill the in-flight limits, they are sent as they are, tagged cut.
+   */
   private expireGroups(): void {
     // A rebalance that never completes (the consumer restarting) must not hold groups forever.
     const rebalancing = this.rebalancingSince > 0 && Date.now() - this.rebalancingSince < REBALANCE_HOLD_MS;
