@@ -19,6 +19,7 @@ import { grok } from './filters/grok/index.js';
 import { json } from './filters/json/index.js';
 import { json_encode } from './filters/json_encode/index.js';
 import { kv } from './filters/kv/index.js';
+import { multiline } from './filters/multiline/index.js';
 import { mutate } from './filters/mutate/index.js';
 import { prune } from './filters/prune/index.js';
 import { split } from './filters/split/index.js';
@@ -32,6 +33,6 @@ import { useragent } from './filters/useragent/index.js';
 
 export const components: Components = {
   inputs: [kafka],
-  filters: [cidr, clone, csv, date, de_dot, dissect, dns, drop, fingerprint, geoip, grok, json, json_encode, kv, mutate, prune, split, syslog_pri, translate, truncate, urldecode, useragent, uuid, xml],
+  filters: [cidr, clone, csv, date, de_dot, dissect, dns, drop, fingerprint, geoip, grok, json, json_encode, kv, multiline, mutate, prune, split, syslog_pri, translate, truncate, urldecode, useragent, uuid, xml],
   outputs: [elasticsearch],
 };

@@ -30,6 +30,7 @@ describe('sluice validate', () => {
     ['invalid-json.json', /invalid-json\.json:3:72: \$: invalid JSON: expected "," \(or a closing bracket\)/],
     ['unknown-filter.json', /unknown-filter\.json:4:18: \$\.filters\[0\]\.mutat: unknown filter "mutat"; did you mean "mutate"\?/],
     ['bad-enum.json', /bad-enum\.json:3:98: \$\.input\.kafka\.codec: expected one of "plain", "json", found "jsn"; did you mean "json"\?/],
+    ['two-multiline.json', /two-multiline\.json:6:5: \$\.filters\[1\]: only one multiline \(joining\) filter per pipeline; 0:multiline is one already/],
   ];
   for (const [file, message] of cases) {
     it(`rejects ${file} with file:line:col and a useful message`, () => {

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { loadPipeline } from '../config/load.js';
 import { components } from '../registry.js';
 import { buildFilters } from '../runtime/build.js';
-import { RecordProcessor } from '../runtime/processor.js';
+import { RecordProcessor, type FinalOutcome } from '../runtime/processor.js';
 import { processorOptions } from '../runtime/pipeline.js';
 import type { SourceRecord } from '../core/component.js';
 import type { Event } from '../core/event.js';
@@ -45,25 +45,29 @@ export async function processCommand(file: string, opts: { input?: string; metad
     out = '';
   };
   let chunk: SourceRecord[] = [];
+  /** Prints an outcome made from `records` (one, or the records of a joined multiline event). */
+  const print = (records: SourceRecord[], outcome: FinalOutcome) => {
+    const dead = (reason: string, error: string, stage: string) => {
+      for (const r of records) process.stderr.write(`${JSON.stringify({ reason, error, stage, record: r.value!.toString('utf8') })}\n`);
+    };
+    if (outcome.kind === 'dead') return dead(outcome.reason, outcome.error, outcome.stage);
+    for (const event of outcome.events) {
+      let line: string;
+      try {
+        line = JSON.stringify(opts.metadata ? event : withoutMetadata(event));
+      } catch (err) {
+        // What the output would do: an event that cannot be serialised is a dead letter.
+        dead('encode_failed', `event cannot be serialised: ${(err as Error).message}`, 'output');
+        continue;
+      }
+      out += `${line}\n`;
+    }
+  };
   const processChunk = async () => {
     const outcomes = await processor.processAll(chunk);
-    outcomes.forEach((outcome, i) => {
-      if (outcome.kind === 'dead') {
-        process.stderr.write(`${JSON.stringify({ reason: outcome.reason, error: outcome.error, stage: outcome.stage, record: chunk[i].value!.toString('utf8') })}\n`);
-        return;
-      }
-      for (const event of outcome.events) {
-        let line: string;
-        try {
-          line = JSON.stringify(opts.metadata ? event : withoutMetadata(event));
-        } catch (err) {
-          // What the output would do: an event that cannot be serialised is a dead letter.
-          process.stderr.write(`${JSON.stringify({ reason: 'encode_failed', error: `event cannot be serialised: ${(err as Error).message}`, stage: 'output', record: chunk[i].value!.toString('utf8') })}\n`);
-          continue;
-        }
-        out += `${line}\n`;
-      }
-    });
+    outcomes.forEach((outcome, i) => print([chunk[i]], outcome));
+    // Joined events (multiline) are printed when their group is complete.
+    for (const { members, outcome } of processor.takeJoined()) print(members, outcome);
     chunk = [];
     await flushOut();
   };
@@ -89,6 +93,8 @@ export async function processCommand(file: string, opts: { input?: string; metad
     push(line);
   }
   await processChunk();
+  // End of input ends every open group.
+  for (const { members, outcome } of processor.flushJoined()) print(members, outcome);
   await flushOut();
   await close();
   return 0;

@@ -20,7 +20,7 @@ import { loadPipeline } from '../config/load.js';
 import { components } from '../registry.js';
 import { buildFilters } from '../runtime/build.js';
 import { processorOptions } from '../runtime/pipeline.js';
-import { RecordProcessor } from '../runtime/processor.js';
+import { RecordProcessor, type FinalOutcome } from '../runtime/processor.js';
 import { TEST_SUFFIX } from './files.js';
 
 export interface TestCase {
@@ -105,12 +105,20 @@ async function runCase(processor: RecordProcessor, c: TestCase, index: number): 
   const lines = Array.isArray(c.input) ? c.input : [c.input];
   const ts = String(Date.parse(c.timestamp ?? '2026-01-01T00:00:00Z'));
   const records: SourceRecord[] = lines.map((line, offset) => ({ topic: 'test', partition: 0, offset: String(offset), key: null, value: Buffer.from(line, 'utf8'), timestamp: ts, headers: {} }));
+  // Outcomes by the offset of their (first) record, so joined events (multiline) come in input order.
+  const outcomes: { first: number; records: number[]; outcome: FinalOutcome }[] = [];
+  (await processor.processAll(records)).forEach((outcome, i) => outcomes.push({ first: i, records: [i], outcome }));
+  for (const j of [...processor.takeJoined(), ...processor.flushJoined()]) {
+    const offsets = j.members.map((r) => Number(r.offset));
+    outcomes.push({ first: offsets[0], records: offsets, outcome: j.outcome });
+  }
+  outcomes.sort((a, b) => a.first - b.first);
   const events: Event[] = [];
   const dead: Record<string, unknown>[] = [];
-  (await processor.processAll(records)).forEach((o, i) => {
+  for (const { records: members, outcome: o } of outcomes) {
     if (o.kind === 'events') events.push(...o.events);
-    else dead.push({ reason: o.reason, stage: o.stage, error: o.error, record: lines[i] });
-  });
+    else for (const i of members) dead.push({ reason: o.reason, stage: o.stage, error: o.error, record: lines[i] });
+  }
   const problems: string[] = [];
   compareList('event', c.expected ?? [], events, problems);
   compareList('dead letter', c.deadLetters ?? [], dead, problems);

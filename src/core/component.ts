@@ -35,7 +35,45 @@ export type FilterResult = void | null | Event[];
 
 export interface Filter {
   process(event: Event): FilterResult;
+  /** Present on filters that join the events of several records into one (multiline). */
+  joiner?: Joiner;
+  /** True for filters that may throw AwaitBeforeRetry (dns): the runtime then sets records aside to wait. */
+  mayWait?: boolean;
   close?(): void | Promise<void>;
+}
+
+/** A group of events joined into one, with the handles of the records they came from (first first). */
+export interface JoinedEvent<M = unknown> {
+  event: Event;
+  members: M[];
+}
+
+/**
+ * A filter that holds events across records (multiline). The runtime offers it each event
+ * together with an opaque handle of the event's record, instead of calling `process`; the
+ * filter keeps events in open groups and hands back whole groups, with the handles of all
+ * the records they were made of, once they are complete. The runtime settles those records
+ * only when the joined event is settled, and ids the event after its first record.
+ */
+export interface Joiner<M = unknown> {
+  /**
+   * Whether the event's line continues a group (the pattern test: user regexes, so the runtime
+   * runs it under the filter time limit). Pure: no state changes.
+   */
+  continues(event: Event): boolean;
+  /**
+   * Takes an event, with the result of `continues` for it (computed here when absent);
+   * returns the groups that are complete now (the event itself is held).
+   */
+  offer(event: Event, member: M, now: number, continues?: boolean): JoinedEvent<M>[];
+  /** Groups with no new line for their maximum wait, as they are. */
+  expire(now: number): JoinedEvent<M>[];
+  /** Every open group, as it is (end of input); with `cutTag`, tagged as cut short (limits reached). */
+  flush(cutTag?: boolean): JoinedEvent<M>[];
+  /** Forgets the open groups whose first member matches (partition revoked, shutdown); returns their members. */
+  discard(match: (first: M) => boolean): M[][];
+  /** How often the runtime should call `expire` while groups are open. */
+  readonly expireEveryMs: number;
 }
 
 export interface FilterSpec<S extends TSchema = TSchema> {
@@ -115,6 +153,14 @@ export interface AcceptedRecord {
  */
 export interface RecordSink {
   accept(batch: AcceptedRecord[]): void;
+  /** A rebalance began: partitions may be taken away; nothing should be made final from now on. */
+  rebalanceStarted?(): void;
+  /**
+   * The new assignment is known. Unsettled records of `revoked` partitions will be re-read by
+   * their next owner, so the runtime forgets what it holds of them that is not final (open
+   * multiline groups).
+   */
+  rebalanceDone?(revoked: { topic: string; partition: number }[]): void;
 }
 
 export interface Input {

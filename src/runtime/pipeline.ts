@@ -12,7 +12,8 @@ import type { Logger } from 'pino';
 import type { AcceptedRecord, DeadLetterSink, DeliveryResult, Input, Output, RecordSink, SourceRecord } from '../core/component.js';
 import type { PipelineDefinition } from '../config/load.js';
 import { buildFilters } from './build.js';
-import { RecordProcessor, type Outcome } from './processor.js';
+import { RecordProcessor, type FinalOutcome, type JoinedOutcome, type Outcome } from './processor.js';
+import { SettleGate, type GateTicket } from './settle-gate.js';
 import type { ComponentMetrics } from '../observe/observer.js';
 import { StartAborted } from '../core/waiting.js';
 
@@ -24,6 +25,8 @@ import { StartAborted } from '../core/waiting.js';
 const PROCESS_SLICE_MS = 50;
 /** A pause longer than this is logged at info (and again every minute while it lasts). */
 const LONG_PAUSE_MS = 5000;
+/** Longest a rebalance holds back the expiry of multiline groups. */
+const REBALANCE_HOLD_MS = 60_000;
 
 export interface PipelineStats {
   recordsIn: number;
@@ -33,6 +36,21 @@ export interface PipelineStats {
   inFlightRecords: number;
   inFlightBytes: number;
   paused: boolean;
+}
+
+/** A record between hand-over and settlement: how many outcomes it still waits for. */
+interface InFlightRecord {
+  accepted: AcceptedRecord;
+  bytes: number;
+  /** Outcomes not finished yet (plus one while the record is being processed, one while held in a group). */
+  refs: number;
+  /** The first failure of an event made from it: the record is dead-lettered once, when all are finished. */
+  failure?: { reason: string; error: string; stage: string; extra?: Record<string, string> };
+  /** Its open group was forgotten (partition revoked, shutdown): released without settling, re-read later. */
+  discarded?: boolean;
+  /** With a joining filter: its place in the settle gate, and the last offset of the group it starts. */
+  ticket?: GateTicket;
+  groupUntil?: bigint;
 }
 
 export class Pipeline implements RecordSink {
@@ -49,10 +67,20 @@ export class Pipeline implements RecordSink {
   private pendingHead = 0;
   private processing = false;
   private pausedAt = 0;
+  /** Time spent paused so far (ms): the multiline wait does not run while fetching is paused. */
+  private pausedTotal = 0;
   private pauseTimer: NodeJS.Timeout | undefined;
   /** Aborted by stop(): ends every start-up wait of the components. */
   private readonly abort = new AbortController();
   private starting: Promise<void> | undefined;
+  /** With a joining filter (multiline): records held in open groups, the gate, the expiry timer. */
+  private held = new Map<SourceRecord, InFlightRecord>();
+  private heldBytes = 0;
+  private gate: SettleGate | undefined;
+  private expireTimer: NodeJS.Timeout | undefined;
+  /** Since when a rebalance is under way (0: none). */
+  private rebalancingSince = 0;
+  private stopping = false;
 
   constructor(
     private readonly def: PipelineDefinition,
@@ -81,6 +109,12 @@ export class Pipeline implements RecordSink {
     const { steps, close } = await buildFilters(def, ctx);
     this.closeFilters = close;
     this.processor = new RecordProcessor(steps, processorOptions(def));
+    if (this.processor.joins) {
+      this.processor.clock = () => this.waitClock();
+      this.gate = new SettleGate();
+      this.expireTimer = setInterval(() => this.expireGroups(), this.processor.expireEveryMs);
+      this.expireTimer.unref();
+    }
     this.output = def.output.spec.create(def.output.config, ctx);
     this.input = def.input.spec.create(def.input.config, ctx);
     this.deadLetters = def.input.spec.createDeadLetterSink(def.input.config, def.deadLetter, ctx);
@@ -112,6 +146,80 @@ export class Pipeline implements RecordSink {
     if (!this.processing) this.processPending();
   }
 
+  rebalanceStarted(): void {
+    this.rebalancingSince = Date.now();
+  }
+
+  /** Open groups of revoked partitions are forgotten, never sent half-read: the next owner re-reads them whole. */
+  rebalanceDone(revoked: { topic: string; partition: number }[]): void {
+    this.rebalancingSince = 0;
+    if (!this.gate || revoked.length === 0) return;
+    const keys = new Set(revoked.map((r) => `${r.topic}:${r.partition}`));
+    // Their records not processed yet are left to the next owner too: processed here, they
+    // could open groups that would go out half-read.
+    const kept: AcceptedRecord[] = [];
+    const dropped: AcceptedRecord[] = [];
+    for (let i = this.pendingHead; i < this.pending.length; i++) {
+      const a = this.pending[i];
+      (keys.has(`${a.record.topic}:${a.record.partition}`) ? dropped : kept).push(a);
+    }
+    if (dropped.length) {
+      this.pending = kept;
+      this.pendingHead = 0;
+      for (const a of dropped) this.released(a.record.value?.length ?? 0);
+    }
+    const groups = this.processor.discardJoined((first) => keys.has(`${first.topic}:${first.partition}`));
+    if (groups.length) this.logger.info({ groups: groups.length, partitions: [...keys] }, 'open multiline groups of revoked partitions dropped; their next owner re-reads them');
+    this.discardGroups(groups);
+    this.gate.forget(keys);
+  }
+
+  private discardGroups(groups: SourceRecord[][]): void {
+    for (const members of groups) {
+      for (const record of members) {
+        const state = this.unhold(record);
+        if (!state) continue;
+        state.discarded = true;
+        this.unref(state);
+      }
+    }
+  }
+
+  private unhold(record: SourceRecord): InFlightRecord | undefined {
+    const state = this.held.get(record);
+    if (!state) return undefined;
+    this.held.delete(record);
+    this.heldBytes -= state.bytes;
+    return state;
+  }
+
+  /**
+   * The clock of the multiline wait: it stands still while fetching is paused, when the next
+   * line of a group may be sitting unread in Kafka or parked in the input. Cutting groups then
+   * would depend on how fast Elasticsearch was, and a re-read after a crash would join them
+   * differently (a line both in a group and alone).
+   */
+  private waitClock(): number {
+    const now = Date.now();
+    return now - this.pausedTotal - (this.stats.paused ? now - this.pausedAt : 0);
+  }
+
+  /**
+   * Timer: sends the groups whose wait is over. Not while records wait to be processed (their
+   * lines may continue a group), nor during a rebalance (the partition may be leaving us).
+   * When open groups alone fill the in-flight limits, they are sent as they are, tagged cut.
+   */
+  private expireGroups(): void {
+    // A rebalance that never completes (the consumer restarting) must not hold groups forever.
+    const rebalancing = this.rebalancingSince > 0 && Date.now() - this.rebalancingSince < REBALANCE_HOLD_MS;
+    if (this.processing || rebalancing || this.stopping || this.held.size === 0) return;
+    const { maxInFlightEvents, maxInFlightBytes } = this.def.limits;
+    const full = this.stats.paused && (this.held.size * 2 >= maxInFlightEvents || this.heldBytes * 2 >= maxInFlightBytes);
+    if (full) this.logger.warn({ heldRecords: this.held.size, heldBytes: this.heldBytes }, 'open multiline groups fill the in-flight limits; sending them as they are (tagged _multiline_truncated)');
+    const joined = full ? this.processor.flushJoined(true) : this.processor.expireJoined(this.waitClock());
+    for (const j of joined) this.deliverJoined(j);
+  }
+
   /**
    * Processes pending records in order, in slices of about PROCESS_SLICE_MS with the event
    * loop running in between: heartbeats, fetches, commits and bulk responses never wait for a
@@ -128,7 +236,8 @@ export class Pipeline implements RecordSink {
         budget,
       );
       this.pendingHead += outcomes.length;
-      for (let i = 0; i < outcomes.length; i++) this.deliver(chunk[i], outcomes[i]);
+      if (this.gate) this.deliverJoining(chunk, outcomes);
+      else for (let i = 0; i < outcomes.length; i++) this.deliver(this.inFlight(chunk[i]), outcomes[i]);
       if (this.pendingHead > 4096 && this.pendingHead * 2 > this.pending.length) {
         this.pending = this.pending.slice(this.pendingHead);
         this.pendingHead = 0;
@@ -141,6 +250,62 @@ export class Pipeline implements RecordSink {
     this.pending = [];
     this.pendingHead = 0;
     this.processing = false;
+    if (this.stopping) this.discardAll();
+  }
+
+  /** Shutdown: open groups stay uncommitted and are re-read whole after the restart. */
+  private discardAll(): void {
+    if (!this.gate) return;
+    const groups = this.processor.discardJoined(() => true);
+    if (groups.length) this.logger.info({ groups: groups.length }, 'open multiline groups left uncommitted; they are re-read after the restart');
+    this.discardGroups(groups);
+  }
+
+  private inFlight(accepted: AcceptedRecord): InFlightRecord {
+    const state: InFlightRecord = { accepted, bytes: accepted.record.value?.length ?? 0, refs: 1 };
+    if (this.gate) state.ticket = this.gate.track(accepted.record);
+    return state;
+  }
+
+  /**
+   * With a joining filter: a record's own events go out as usual; a record whose event went
+   * into a group is held until the group comes out (here, or later from the timer). The
+   * processing reference of each record is dropped last, so a record held and completed in
+   * the same batch is not settled in between.
+   */
+  private deliverJoining(chunk: AcceptedRecord[], outcomes: Outcome[]): void {
+    const states = new Array<InFlightRecord>(outcomes.length);
+    for (let i = 0; i < outcomes.length; i++) {
+      const state = this.inFlight(chunk[i]);
+      states[i] = state;
+      const outcome = outcomes[i];
+      if (outcome.kind === 'events' && outcome.held) {
+        state.refs++;
+        this.held.set(state.accepted.record, state);
+        this.heldBytes += state.bytes;
+        // Its own events (those that did not go into a group), if any, go out as usual.
+        if (outcome.events.length) this.deliver(state, outcome, true);
+      } else {
+        this.deliver(state, outcome, true);
+      }
+    }
+    for (const j of this.processor.takeJoined()) this.deliverJoined(j);
+    for (const state of states) this.unref(state);
+  }
+
+  private deliverJoined({ members, outcome }: JoinedOutcome): void {
+    const states: InFlightRecord[] = [];
+    for (const record of members) {
+      const state = this.unhold(record);
+      if (!state) continue;
+      // The reference the group held passes to this outcome (deliverFor takes one per record).
+      state.refs--;
+      states.push(state);
+    }
+    // Every member was forgotten meanwhile (revoked partition): nothing to send.
+    if (states.length === 0) return;
+    if (states.length > 1) states[0].groupUntil = BigInt(states[states.length - 1].accepted.record.offset);
+    this.deliverFor(states, outcome);
   }
 
   /** While fetching stays paused, says so at info: the operator sees the output holding things up. */
@@ -159,37 +324,50 @@ export class Pipeline implements RecordSink {
     this.pauseTimer.unref();
   }
 
-  private deliver(accepted: AcceptedRecord, outcome: Outcome): void {
-    const { record, settle } = accepted;
+  /**
+   * The outcome of one record. `extraRef`: the caller holds a reference on the record and
+   * drops it itself (deliverJoining), so the record cannot settle before all its outcomes are known.
+   */
+  private deliver(state: InFlightRecord, outcome: Outcome, extraRef = false): void {
     if (outcome.kind === 'wait') {
       // A filter awaits an answer (dns): the record waits aside, the records after it go on.
-      this.processor.afterWait(record, outcome).then(
-        (final) => this.deliver(accepted, final),
-        (err) => this.deliver(accepted, { kind: 'dead', reason: 'filter_error', error: (err as Error).message ?? String(err), stage: outcome.stage }),
+      // (Never with a joining filter: the processor refuses that combination.)
+      this.processor.afterWait(state.accepted.record, outcome).then(
+        (final) => this.deliver(state, final, extraRef),
+        (err) => this.deliver(state, { kind: 'dead', reason: 'filter_error', error: (err as Error).message ?? String(err), stage: outcome.stage }, extraRef),
       );
       return;
     }
+    if (!extraRef) {
+      // The reference inFlight() took stands for this outcome.
+      state.refs--;
+    }
+    this.deliverFor([state], outcome);
+  }
+
+  /**
+   * An outcome made from one or more records (first record first): each record settles once
+   * every outcome it is part of is finished; the events take the id of the first record.
+   */
+  private deliverFor(states: InFlightRecord[], outcome: FinalOutcome): void {
     const { stats } = this;
-    const bytes = record.value?.length ?? 0;
-    let finished = false;
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      settle();
-      this.released(bytes);
+    for (const s of states) s.refs++;
+    const finished = () => {
+      for (let i = states.length - 1; i >= 0; i--) this.unref(states[i]);
     };
     if (outcome.kind === 'dead') {
-      this.deadLetter(record, outcome.reason, outcome.error, outcome.stage, undefined, finish);
+      for (const s of states) s.failure ??= outcome;
+      finished();
       return;
     }
     const { events } = outcome;
     if (events.length === 0) {
       stats.eventsDropped++;
-      finish();
+      finished();
       return;
     }
     let pending = events.length;
-    let failure: Extract<DeliveryResult, { ok: false }> | undefined;
+    const record = states[0].accepted.record;
     const baseId = replayedId(record) ?? `${record.topic}-${record.partition}-${record.offset}`;
     events.forEach((event, n) => {
       this.output.write({
@@ -197,14 +375,28 @@ export class Pipeline implements RecordSink {
         defaultId: events.length === 1 ? baseId : `${baseId}-${n}`,
         done: (result) => {
           if (result.ok) stats.eventsOut++;
-          else failure ??= result;
-          if (--pending === 0) {
-            if (failure) this.deadLetter(record, failure.reason, failure.error, 'output', failure.extra, finish);
-            else finish();
-          }
+          else for (const s of states) s.failure ??= { reason: result.reason, error: result.error, stage: 'output', extra: result.extra };
+          if (--pending === 0) finished();
         },
       });
     });
+  }
+
+  /** Drops one reference; the last one settles the record (after dead-lettering it if something failed). */
+  private unref(state: InFlightRecord): void {
+    if (--state.refs > 0) return;
+    const { record, settle } = state.accepted;
+    const finish = () => {
+      if (!state.discarded) {
+        if (state.ticket) this.gate!.done(state.ticket, settle, state.groupUntil);
+        else settle();
+      }
+      this.released(state.bytes);
+    };
+    if (state.failure && !state.discarded) {
+      const { reason, error, stage, extra } = state.failure;
+      this.deadLetter(record, reason, error, stage, extra, finish);
+    } else finish();
   }
 
   private deadLetter(record: SourceRecord, reason: string, error: string, stage: string, extra: Record<string, string> | undefined, finish: () => void): void {
@@ -223,6 +415,7 @@ export class Pipeline implements RecordSink {
       stats.paused = false;
       clearTimeout(this.pauseTimer);
       const pausedMs = Date.now() - this.pausedAt;
+      this.pausedTotal += pausedMs;
       if (pausedMs >= LONG_PAUSE_MS) this.logger.info({ pausedMs }, 'in-flight below limits; fetching resumed');
       else this.logger.debug({ pausedMs }, 'in-flight below limits; fetching resumed');
       // Last: resuming hands over parked records at once, which can reach the limits and pause
@@ -253,6 +446,8 @@ export class Pipeline implements RecordSink {
     this.abort.abort();
     await this.starting?.catch(() => undefined);
     await attempt('stopping the input', () => this.input?.stop());
+    this.stopping = true;
+    if (!this.processing) this.discardAll();
     const drained = new Promise<boolean>((resolve) => {
       if (this.stats.inFlightRecords === 0) return resolve(true);
       this.drainWaiters.push(() => resolve(true));
@@ -266,6 +461,7 @@ export class Pipeline implements RecordSink {
     clearTimeout(timer);
     if (!ok) this.logger.warn({ inFlight: this.stats.inFlightRecords }, 'shutdown timeout: unsettled records stay uncommitted and will be re-read');
     clearTimeout(this.pauseTimer);
+    clearInterval(this.expireTimer);
     await attempt('closing the input', () => this.input?.close());
     await this.deadLetters?.stop(Math.max(1000, deadline - Date.now())).catch((err) => this.logger.warn({ err: err.message }, 'dead-letter producer did not close cleanly'));
     await attempt('closing the output', () => this.output?.stop());

@@ -12,8 +12,8 @@
  * on with the next record.
  */
 import vm from 'node:vm';
-import { AwaitBeforeRetry, type Filter, type SourceRecord } from '../core/component.js';
-import { addTag, type Event } from '../core/event.js';
+import { AwaitBeforeRetry, type Filter, type JoinedEvent, type Joiner, type SourceRecord } from '../core/component.js';
+import { addTag, cloneEvent, type Event } from '../core/event.js';
 import { formatIsoUtc } from '../core/joda.js';
 import { codecs, DecodeError, plainCodec, type Codec } from '../codecs/index.js';
 import type { Condition } from '../core/condition.js';
@@ -44,7 +44,8 @@ type Node =
   | { branches: { when: Condition; nodes: Node[] }[]; otherwise: Node[] };
 
 export type Outcome =
-  | { kind: 'events'; events: Event[] }
+  /** `held`: (also) an event of the record went into an open multiline group; it settles with that group. */
+  | { kind: 'events'; events: Event[]; held?: boolean }
   | { kind: 'dead'; reason: string; error: string; stage: string }
   /** A filter awaits an asynchronous answer (AwaitBeforeRetry): pass the outcome to `afterWait`. */
   | { kind: 'wait'; until: Promise<unknown>; stage: string };
@@ -53,6 +54,12 @@ export type FinalOutcome = Exclude<Outcome, { kind: 'wait' }>;
 
 /** Re-runs of one record after waits; more means a filter that never gets its answer. */
 export const MAX_WAITS = 16;
+
+/** The outcome of an event joined from several records (multiline), first record first. */
+export interface JoinedOutcome {
+  members: SourceRecord[];
+  outcome: FinalOutcome;
+}
 
 export interface ProcessorOptions {
   codec: string;
@@ -85,6 +92,23 @@ export class RecordProcessor {
   /** Filter steps by number (see Node). */
   private readonly steps: FilterChainStep[] = [];
   private readonly chain: Node[];
+  /** The chain's joining step (multiline), if any: its number, its place in the top-level chain and its joiner. */
+  private readonly joinStep: number;
+  private readonly joinPosition: number;
+  private readonly joiner: Joiner<SourceRecord> | undefined;
+  /** The record being processed: the handle the joiner keeps for its events. */
+  private currentRecord: SourceRecord | undefined;
+  /** Set once an event of the current record went into the joiner (a re-run after a timeout must not offer it twice). */
+  /** Events of the current record queued for the joiner; on a re-run that many are in already. */
+  private offered = 0;
+  private rerun = false;
+  private offeredInRerun = 0;
+  /** Events that passed the joining step's pattern test, in order, for applyOffers. */
+  private offers: { event: Event; member: SourceRecord; continues: boolean }[] = [];
+  /** The clock of the joiner's wait (the runtime stops it while fetching is paused). */
+  clock: () => number = Date.now;
+  /** Groups completed while processing records, not yet run through the rest of the chain. */
+  private completed: JoinedEvent<SourceRecord>[] = [];
 
   constructor(
     steps: ChainStep[],
@@ -94,6 +118,16 @@ export class RecordProcessor {
     const codec = codecs[options.codec];
     if (!codec) throw new Error(`unknown codec "${options.codec}"`);
     this.codec = codec;
+    const joining = this.steps.flatMap((step, i) => (step.filter.joiner ? [i] : []));
+    if (joining.length > 1) throw new Error(`only one joining filter (multiline) per pipeline; found ${joining.map((i) => this.steps[i].label).join(', ')}`);
+    this.joinStep = joining.length ? joining[0] : -1;
+    this.joinPosition = this.chain.findIndex((n) => 'index' in n && n.index === this.joinStep);
+    // Joined events come out of one place in the chain; a branch would give them several.
+    if (joining.length && this.joinPosition < 0) throw new Error(`${this.steps[this.joinStep].label}: a multiline (joining) filter cannot be inside a conditional block; use its \`when\` instead`);
+    // A record set aside to wait would reach the joiner after the records behind it.
+    const waiting = this.steps.find((s) => s.filter.mayWait);
+    if (joining.length && waiting) throw new Error(`${waiting.label}: a filter that waits for answers (dns) cannot share a pipeline with a multiline (joining) filter`);
+    this.joiner = joining.length ? (this.steps[joining[0]].filter.joiner as Joiner<SourceRecord>) : undefined;
     this.sliceMs = Math.max(1, options.filterTimeoutMs / 4);
     this.context = vm.createContext({ run: () => this.guarded() });
   }
@@ -143,9 +177,12 @@ export class RecordProcessor {
         this.runGuarded(run);
       } catch (err) {
         if ((err as { code?: string }).code !== TIMEOUT_CODE) throw err;
-        outcomes[next] = this.timedOut(records[next], this.currentStep, new Set());
+        // The records before the interrupted one first, in order.
+        this.applyOffers();
+        outcomes[next] = this.interrupted(records[next], this.currentStep);
         next++;
       }
+      this.applyOffers();
     }
     return outcomes;
   }
@@ -172,6 +209,35 @@ export class RecordProcessor {
     return Promise.all(outcomes.map((o, i) => this.afterWait(records[i], o)));
   }
 
+  /**
+   * A record interrupted by the time limit. In the joining step, it is tried once more as it
+   * is: that step only tests the line against its patterns, and leaving a line out of its
+   * group would make a re-read of the partition (which would join it) disagree with what was
+   * indexed; a line that times out twice goes on alone.
+   */
+  private interrupted(record: SourceRecord, stepIndex: number): Outcome {
+    if (stepIndex >= 0 && stepIndex === this.joinStep) {
+      try {
+        return this.runGuarded(() => this.process(record, undefined, true));
+      } catch (err) {
+        if ((err as { code?: string }).code !== TIMEOUT_CODE) throw err;
+        stepIndex = this.currentStep;
+      }
+    }
+    return this.timedOut(record, stepIndex, new Set());
+  }
+
+  /**
+   * Hands the events queued by the joining step to the joiner, outside the time guard: only
+   * the pattern test runs under the guard, so an interrupt can never leave a group half-updated.
+   */
+  private applyOffers(): void {
+    if (this.offers.length === 0) return;
+    const now = this.clock();
+    for (const o of this.offers) for (const done of this.joiner!.offer(o.event, o.member, now, o.continues)) this.completed.push(done);
+    this.offers = [];
+  }
+
   /** A record whose chain was interrupted in step `stepIndex`. */
   private timedOut(record: SourceRecord, stepIndex: number, skipped: Set<number>): Outcome {
     const step = this.steps[stepIndex];
@@ -184,7 +250,8 @@ export class RecordProcessor {
     // Filters are deterministic: re-running the record without the interrupted step gives
     // the event that step would have received, minus that step's work.
     try {
-      const outcome = this.runGuarded(() => this.process(record, skipped));
+      const outcome = this.runGuarded(() => this.process(record, skipped, true));
+      this.applyOffers();
       if (outcome.kind === 'events') for (const e of outcome.events) for (const t of tags) addTag(e, t);
       return outcome;
     } catch (err) {
@@ -193,8 +260,12 @@ export class RecordProcessor {
     }
   }
 
-  process(record: SourceRecord, skip?: ReadonlySet<number>): Outcome {
+  process(record: SourceRecord, skip?: ReadonlySet<number>, rerun = false): Outcome {
     this.currentStep = -1;
+    this.currentRecord = record;
+    this.rerun = rerun;
+    this.offeredInRerun = 0;
+    if (!rerun) this.offered = 0;
     const value = record.value ?? Buffer.alloc(0);
     if (value.length > this.options.maxRecordBytes) {
       return { kind: 'dead', reason: 'too_large', error: `record value is ${value.length} bytes, more than limits.maxRecordBytes (${this.options.maxRecordBytes})`, stage: 'input' };
@@ -227,7 +298,9 @@ export class RecordProcessor {
       headers,
     };
     event['@metadata'] = metadata;
-    return this.runChain(event, skip);
+    const outcome = this.runChain([event], this.chain, skip);
+    if (this.offered > 0 && outcome.kind === 'events') outcome.held = true;
+    return outcome;
   }
 
   /** ISO-8601 of a record timestamp; records of one batch mostly share it, so the last is kept. */
@@ -244,8 +317,9 @@ export class RecordProcessor {
     return this.lastIso;
   }
 
-  private runChain(event: Event, skip?: ReadonlySet<number>): Outcome {
-    const result = this.runNodes([event], this.chain, skip);
+  /** Runs the events through `nodes` (the chain, or the part of it after the joining step). */
+  private runChain(events: Event[], nodes: Node[], skip?: ReadonlySet<number>): Outcome {
+    const result = this.runNodes(events, nodes, skip);
     this.currentStep = -1;
     return Array.isArray(result) ? { kind: 'events', events: result } : result;
   }
@@ -274,6 +348,11 @@ export class RecordProcessor {
       if (skip?.has(node.index)) continue;
       const step = node.step;
       this.currentStep = node.index;
+      if (node.index === this.joinStep) {
+        events = this.offer(events, step);
+        if (events.length === 0) break;
+        continue;
+      }
       let next: Event[] | undefined;
       for (let i = 0; i < events.length; i++) {
         const ev = events[i];
@@ -299,5 +378,87 @@ export class RecordProcessor {
       if (events.length === 0) break;
     }
     return events;
+  }
+
+  /** Whether the chain joins records (multiline); then the runtime drives the methods below. */
+  get joins(): boolean {
+    return this.joiner !== undefined;
+  }
+
+  /** How often `expireJoined` should run while groups are open. */
+  get expireEveryMs(): number {
+    return this.joiner?.expireEveryMs ?? 1000;
+  }
+
+  /** Groups completed by the records processed since the last call, through the rest of the chain. */
+  takeJoined(): JoinedOutcome[] {
+    this.applyOffers();
+    if (this.completed.length === 0) return [];
+    const groups = this.completed;
+    this.completed = [];
+    return groups.map((g) => this.finishJoined(g));
+  }
+
+  /** Groups whose wait is over, through the rest of the chain. */
+  expireJoined(now: number): JoinedOutcome[] {
+    return this.joiner ? this.joiner.expire(now).map((g) => this.finishJoined(g)) : [];
+  }
+
+  /** Every open group (end of input; `cut`: limits reached), through the rest of the chain. */
+  flushJoined(cut = false): JoinedOutcome[] {
+    return this.joiner ? this.joiner.flush(cut).map((g) => this.finishJoined(g)) : [];
+  }
+
+  /** Forgets open groups whose first record matches; returns their records. */
+  discardJoined(match: (first: SourceRecord) => boolean): SourceRecord[][] {
+    return this.joiner ? this.joiner.discard(match) : [];
+  }
+
+  /**
+   * The steps after the joining one, for a joined event, under the same time limit as a
+   * record. A joined event cannot be rebuilt from one record, so it is kept as it came out of
+   * the joiner and re-run from that copy without the interrupted step.
+   */
+  private finishJoined({ event, members }: JoinedEvent<SourceRecord>): JoinedOutcome {
+    const rest = this.chain.slice(this.joinPosition + 1);
+    if (rest.length === 0) return { members, outcome: { kind: 'events', events: [event] } };
+    const pristine = cloneEvent(event);
+    const skipped = new Set<number>();
+    for (;;) {
+      const input = skipped.size ? cloneEvent(pristine) : event;
+      try {
+        // No filter after the joining step can wait (see the constructor).
+        const outcome = this.runGuarded(() => this.runChain([input], rest, skipped)) as FinalOutcome;
+        if (outcome.kind === 'events') for (const e of outcome.events) for (const i of skipped) addTag(e, this.steps[i].timeoutTag ?? DEFAULT_TIMEOUT_TAG);
+        return { members, outcome };
+      } catch (err) {
+        if ((err as { code?: string }).code !== TIMEOUT_CODE) throw err;
+        const step = this.steps[this.currentStep];
+        if (!step || this.options.onFilterTimeout === 'dead_letter' || skipped.has(this.currentStep)) {
+          const label = step ? step.label : 'input';
+          const outcome: FinalOutcome = { kind: 'dead', reason: 'filter_timeout', error: `processing took longer than limits.filterTimeoutMs (${this.options.filterTimeoutMs} ms) in ${label}`, stage: step ? `filter:${label}` : 'input' };
+          return { members, outcome };
+        }
+        skipped.add(this.currentStep);
+      }
+    }
+  }
+
+  /** The joining step: events it applies to go into its groups; the others go on. */
+  private offer(events: Event[], step: FilterChainStep): Event[] {
+    const rest: Event[] = [];
+    for (const ev of events) {
+      if (step.when && !step.when(ev)) rest.push(ev);
+      else if (this.rerun && this.offeredInRerun < this.offered) {
+        // Re-run after a timeout later in the chain: this event is queued for its group already.
+        this.offeredInRerun++;
+      } else {
+        const continues = this.joiner!.continues(ev);
+        this.offers.push({ event: ev, member: this.currentRecord!, continues });
+        this.offered++;
+        if (this.rerun) this.offeredInRerun++;
+      }
+    }
+    return rest;
   }
 }

@@ -187,6 +187,7 @@ export const dns: FilterSpec<typeof dnsConfig> = {
     };
 
     return {
+      mayWait: true,
       process(event: Event) {
         const work: { path: FieldPath; value: string; answer: Answer }[] = [];
         const waits: Promise<void>[] = [];

@@ -142,7 +142,10 @@ export class KafkaInput implements Input {
     consumer.on(REBALANCING, () => this.metrics.kafkaState('rebalancing'));
     // Partitions may be revoked: commit what is settled now (the coordinator still accepts
     // commits of the ending generation), so their next owner re-reads as little as possible.
-    consumer.on(REBALANCING, () => void this.commit());
+    consumer.on(REBALANCING, () => {
+      sink.rebalanceStarted?.();
+      void this.commit();
+    });
     consumer.on(consumer.events.COMMIT_OFFSETS, () => {
       this.commitAcknowledged = true;
     });
@@ -324,13 +327,17 @@ export class KafkaInput implements Input {
    */
   private onAssignment(assignment: Record<string, number[]>): void {
     const assigned = new Set(Object.entries(assignment).flatMap(([topic, parts]) => parts.map((p) => `${topic}:${p}`)));
+    const revoked: { topic: string; partition: number }[] = [];
     for (const key of [...this.partitions.keys()]) {
       if (!assigned.has(key)) {
         const lost = this.partitions.get(key)!;
         if (lost.unsettled > 0) this.logger.info({ partition: key, unsettled: lost.unsettled }, 'partition revoked with unsettled records; the next owner re-reads them');
         this.partitions.delete(key);
+        const sep = key.lastIndexOf(':');
+        revoked.push({ topic: key.slice(0, sep), partition: Number(key.slice(sep + 1)) });
       }
     }
+    this.sink?.rebalanceDone?.(revoked);
     // kafkajs fetches every assigned partition again from its committed offset: parked
     // records come back (or go to their new owner), accepted ones are skipped by the trackers.
     this.parked = [];
