@@ -148,9 +148,28 @@ export function buildPipelineJsonSchema(components: {
     $id: 'https://sluice.dev/schema/pipeline.schema.json',
     title: 'sluice pipeline',
     description: 'A sluice pipeline: one Kafka input, a chain of filters, one Elasticsearch output.',
-    ...optionalDefaults(JSON.parse(JSON.stringify(schema))),
-    definitions: optionalDefaults(JSON.parse(JSON.stringify({ filterEntry, conditional }))),
+    ...allowPlaceholders(optionalDefaults(JSON.parse(JSON.stringify(schema)))),
+    definitions: allowPlaceholders(optionalDefaults(JSON.parse(JSON.stringify({ filterEntry, conditional })))),
   };
+}
+
+/** `${VAR}` / `${VAR:-default}` as a whole value: replaced before validation, so any scalar may be one. */
+const PLACEHOLDER = { type: 'string', pattern: '^\\$\\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\\}$' };
+
+/**
+ * Numbers and booleans may be written as a placeholder (`"maxWaitMs": "${WAIT_MS:-3000}"`):
+ * sluice substitutes and converts them before validating, so editors must accept them too.
+ */
+function allowPlaceholders<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(allowPlaceholders) as T;
+  if (!node || typeof node !== 'object') return node;
+  const obj: Record<string, any> = {};
+  for (const [k, v] of Object.entries(node as Record<string, unknown>)) obj[k] = allowPlaceholders(v);
+  if (obj.type === 'integer' || obj.type === 'number' || obj.type === 'boolean') {
+    const { description, default: def, ...rest } = obj;
+    return { ...(description !== undefined && { description }), ...(def !== undefined && { default: def }), anyOf: [rest, PLACEHOLDER] } as T;
+  }
+  return obj as T;
 }
 
 /**
