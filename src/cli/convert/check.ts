@@ -1,0 +1,48 @@
+/**
+ * The converted pipeline is checked with sluice's own loader and filter factories (what
+ * `sluice validate` runs), filter by filter while converting, so that one filter sluice
+ * would refuse (an unknown grok pattern, a regex JavaScript rejects) is reported and left
+ * out instead of making the whole file invalid; and once more as a whole at the end.
+ */
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { loadPipeline } from '../../config/load.js';
+import type { Env } from '../../config/source.js';
+import { components } from '../../registry.js';
+import { buildFilters } from '../../runtime/build.js';
+import type { Json } from './input-kafka.js';
+
+/**
+ * The environment the check runs with: the real one, and a harmless value for variables it
+ * does not have, so that `${ES_PASSWORD}` in the output is not taken for an error here
+ * (`sluice validate` in the deployment's environment checks those).
+ */
+const checkEnv: Env = new Proxy(process.env, {
+  get: (target, name: string) => target[name] ?? 'placeholder',
+});
+
+const PLACEHOLDER_IO = {
+  input: { kafka: { brokers: ['localhost:9092'], topics: ['t'], groupId: 'g' } },
+  output: { elasticsearch: { nodes: ['http://localhost:9200'] } },
+};
+
+/** Why sluice refuses this pipeline (loader and filter factories), or undefined when it accepts it. */
+export async function pipelineProblem(pipeline: Json, baseDir: string): Promise<string | undefined> {
+  const file = join(baseDir, '(converted).json');
+  try {
+    const def = loadPipeline(file, components, checkEnv, JSON.stringify(pipeline, null, 2));
+    const silent = pino({ level: 'silent' });
+    const { close } = await buildFilters(def, { pipelineId: def.id, baseDir: def.baseDir, logger: silent });
+    await close();
+    def.input.spec.create(def.input.config, { pipelineId: def.id, baseDir: def.baseDir, logger: silent });
+    def.output.spec.create(def.output.config, { pipelineId: def.id, baseDir: def.baseDir, logger: silent });
+    return undefined;
+  } catch (err) {
+    return (err as Error).message.replace(/^[^\n]*\(converted\)\.json:\d+:\d+: /gm, '');
+  }
+}
+
+/** Why sluice refuses these filters (with a placeholder input and output), or undefined. */
+export function filtersProblem(filters: Json[], baseDir: string): Promise<string | undefined> {
+  return pipelineProblem({ id: 'convert-check', ...PLACEHOLDER_IO, filters }, baseDir);
+}
