@@ -5,8 +5,10 @@
 import type { Components } from './config/load.js';
 import { kafka } from './inputs/kafka/index.js';
 import { elasticsearch } from './outputs/elasticsearch/index.js';
+import { cidr } from './filters/cidr/index.js';
 import { csv } from './filters/csv/index.js';
 import { date } from './filters/date/index.js';
+import { de_dot } from './filters/de_dot/index.js';
 import { dissect } from './filters/dissect/index.js';
 import { drop } from './filters/drop/index.js';
 import { fingerprint } from './filters/fingerprint/index.js';
@@ -16,6 +18,7 @@ import { json } from './filters/json/index.js';
 import { kv } from './filters/kv/index.js';
 import { mutate } from './filters/mutate/index.js';
 import { split } from './filters/split/index.js';
+import { syslog_pri } from './filters/syslog_pri/index.js';
 import { translate } from './filters/translate/index.js';
 import { truncate } from './filters/truncate/index.js';
 import { urldecode } from './filters/urldecode/index.js';
@@ -23,6 +26,6 @@ import { useragent } from './filters/useragent/index.js';
 
 export const components: Components = {
   inputs: [kafka],
-  filters: [csv, date, dissect, drop, fingerprint, geoip, grok, json, kv, mutate, split, translate, truncate, urldecode, useragent],
+  filters: [cidr, csv, date, de_dot, dissect, drop, fingerprint, geoip, grok, json, kv, mutate, split, syslog_pri, translate, truncate, urldecode, useragent],
   outputs: [elasticsearch],
 };

@@ -8,7 +8,7 @@ import { basename, dirname, resolve } from 'node:path';
 import type { FilterSpec, InputSpec, OutputSpec } from '../core/component.js';
 import { compileCondition, ConditionSyntaxError, type Condition } from '../core/condition.js';
 import { isPlainObject } from '../core/event.js';
-import { filterCommonSchema, pipelineShellSchema, deadLetterSchema, limitsSchema, type DeadLetterSettings, type LimitsSettings } from './pipeline-schema.js';
+import { conditionalBlockSchema, filterCommonSchema, MAX_BLOCK_DEPTH, pipelineShellSchema, deadLetterSchema, limitsSchema, type DeadLetterSettings, type LimitsSettings } from './pipeline-schema.js';
 import { errorAt, formatPath, keyNodeAt, materialize, nodeAt, readSource, SourceErrors, type Env, type PathSegment, type SourceDoc, type SourceError } from './source.js';
 import { suggest, validateAt } from './validator.js';
 import { registerSecretsIn } from './secrets.js';
@@ -34,12 +34,28 @@ export interface FilterStep extends Placed<FilterSpec> {
   position: string;
 }
 
+/** A conditional block: an event takes the first branch whose `when` holds, else `otherwise`. */
+export interface ConditionalStep {
+  /** `id` if given, else `<index>:if`; the default labels of the filters inside start with it. */
+  label: string;
+  branches: { when: Condition; steps: PipelineStep[] }[];
+  otherwise: PipelineStep[];
+  position: string;
+}
+
+export type PipelineStep = FilterStep | ConditionalStep;
+
+export function isConditional(step: PipelineStep): step is ConditionalStep {
+  return 'branches' in step;
+}
+
 export interface PipelineDefinition {
   id: string;
   file: string;
   baseDir: string;
   input: Placed<InputSpec>;
-  filters: FilterStep[];
+  /** Filter steps and conditional blocks, in order. */
+  filters: PipelineStep[];
   output: Placed<OutputSpec>;
   deadLetter: DeadLetterSettings & { topic: string };
   limits: LimitsSettings;
@@ -56,13 +72,7 @@ export function loadPipeline(file: string, components: Components, env: Env = pr
 
   const input = placeOne(doc, ['input'], value.input, components.inputs, 'input', errors);
   const output = placeOne(doc, ['output'], value.output, components.outputs, 'output', errors);
-  const filters: FilterStep[] = [];
-  if (Array.isArray(value.filters)) {
-    value.filters.forEach((entry, i) => {
-      const step = placeFilter(doc, i, entry, components.filters, errors);
-      if (step) filters.push(step);
-    });
-  }
+  const filters = Array.isArray(value.filters) ? placeEntries(doc, ['filters'], '', value.filters, components.filters, errors, 0) : [];
   if (errors.length) throw new SourceErrors(sortErrors(errors));
 
   const id = value.id as string;
@@ -137,12 +147,71 @@ function unknownComponent(doc: SourceDoc, path: PathSegment[], name: string, nam
 
 const COMMON_KEYS = Object.keys(filterCommonSchema);
 
-function placeFilter(doc: SourceDoc, index: number, entry: unknown, specs: FilterSpec[], errors: SourceError[]): FilterStep | undefined {
-  const path: PathSegment[] = ['filters', index];
+/**
+ * The entries of one filter list (the top-level `filters` or a branch of a block).
+ * `labelPrefix` is empty at the top level and `<block label>.then.` (etc.) inside a block,
+ * so a default label says where the filter stands.
+ */
+function placeEntries(doc: SourceDoc, path: PathSegment[], labelPrefix: string, entries: unknown[], specs: FilterSpec[], errors: SourceError[], depth: number): PipelineStep[] {
+  const steps: PipelineStep[] = [];
+  entries.forEach((entry, i) => {
+    const step = isPlainObject(entry) && ('if' in entry || 'then' in entry)
+      ? placeConditional(doc, [...path, i], `${labelPrefix}${i}`, entry, specs, errors, depth + 1)
+      : placeFilter(doc, [...path, i], `${labelPrefix}${i}`, entry, specs, errors);
+    if (step) steps.push(step);
+  });
+  return steps;
+}
+
+function positionText(doc: SourceDoc, path: PathSegment[]): string {
+  const pos = errorAt(doc, nodeAt(doc, path)?.offset ?? 0, formatPath(path), '');
+  return `${pos.file}:${pos.line}:${pos.column}: ${pos.path}`;
+}
+
+/** Compiles a condition string found at `path`; a syntax error is reported at its exact character. */
+function conditionAt(doc: SourceDoc, path: PathSegment[], text: string, errors: SourceError[]): Condition | undefined {
+  try {
+    return compileCondition(text);
+  } catch (e) {
+    if (!(e instanceof ConditionSyntaxError)) throw e;
+    const node = nodeAt(doc, path);
+    const offset = node ? node.offset + rawOffset(doc.text.slice(node.offset, node.offset + node.length), e.position) : 0;
+    errors.push(errorAt(doc, offset, formatPath(path), `invalid condition: ${e.detail}`));
+    return undefined;
+  }
+}
+
+function placeConditional(doc: SourceDoc, path: PathSegment[], index: string, entry: Record<string, unknown>, specs: FilterSpec[], errors: SourceError[], depth: number): ConditionalStep | undefined {
+  if (depth > MAX_BLOCK_DEPTH) {
+    errors.push(errorAt(doc, nodeAt(doc, path)?.offset ?? 0, formatPath(path), `conditional blocks nested deeper than ${MAX_BLOCK_DEPTH} levels`));
+    return undefined;
+  }
+  const before = errors.length;
+  errors.push(...validateAt(doc, path, conditionalBlockSchema, entry, 'the conditional block'));
+  // Whatever is wrong with the block itself, the filters in its lists are still checked, so one run shows every error.
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  const label = typeof entry.id === 'string' ? entry.id : `${index}:if`;
+  const prefix = typeof entry.id === 'string' ? `${entry.id}.` : `${index}.`;
+  const branches: ConditionalStep['branches'] = [];
+  const branch = (at: PathSegment[], b: Record<string, unknown>, labelPrefix: string) => {
+    const when = typeof b.if === 'string' && b.if !== '' ? conditionAt(doc, [...at, 'if'], b.if, errors) : undefined;
+    const steps = placeEntries(doc, [...at, 'then'], labelPrefix, list(b.then), specs, errors, depth);
+    if (when) branches.push({ when, steps });
+  };
+  branch(path, entry, `${prefix}then.`);
+  list(entry.elseIf).forEach((b, k) => {
+    if (isPlainObject(b)) branch([...path, 'elseIf', k], b, `${prefix}elseIf.${k}.then.`);
+  });
+  const otherwise = placeEntries(doc, [...path, 'else'], `${prefix}else.`, list(entry.else), specs, errors, depth);
+  if (errors.length > before) return undefined;
+  return { label, branches, otherwise, position: positionText(doc, path) };
+}
+
+function placeFilter(doc: SourceDoc, path: PathSegment[], index: string, entry: unknown, specs: FilterSpec[], errors: SourceError[]): FilterStep | undefined {
   const node = nodeAt(doc, path);
   const names = specs.map((s) => s.name);
   if (!isPlainObject(entry)) {
-    errors.push(errorAt(doc, node?.offset ?? 0, formatPath(path), `expected an object such as {"mutate": {...}}, found ${Array.isArray(entry) ? 'an array' : typeof entry}`));
+    errors.push(errorAt(doc, node?.offset ?? 0, formatPath(path), `expected an object such as {"mutate": {...}} or a conditional block {"if": ..., "then": [...]}, found ${Array.isArray(entry) ? 'an array' : typeof entry}`));
     return undefined;
   }
   const typeKeys = Object.keys(entry).filter((k) => !COMMON_KEYS.includes(k));
@@ -165,21 +234,10 @@ function placeFilter(doc: SourceDoc, index: number, entry: unknown, specs: Filte
   }
   registerSecretsIn(spec.config, entry[name]);
   errors.push(...validateAt(doc, [...path, name], spec.config, entry[name], `the ${name} filter`));
-  let when: Condition | undefined;
-  if (typeof entry.when === 'string') {
-    try {
-      when = compileCondition(entry.when);
-    } catch (e) {
-      if (!(e instanceof ConditionSyntaxError)) throw e;
-      const whenNode = nodeAt(doc, [...path, 'when']);
-      const offset = whenNode ? whenNode.offset + rawOffset(doc.text.slice(whenNode.offset, whenNode.offset + whenNode.length), e.position) : 0;
-      errors.push(errorAt(doc, offset, formatPath([...path, 'when']), `invalid condition: ${e.detail}`));
-    }
-  }
+  const when = typeof entry.when === 'string' ? conditionAt(doc, [...path, 'when'], entry.when, errors) : undefined;
   if (errors.length > before) return undefined;
   const label = typeof entry.id === 'string' ? entry.id : `${index}:${name}`;
-  const pos = errorAt(doc, node?.offset ?? 0, formatPath(path), '');
-  return { spec, config: entry[name], label, when, position: `${pos.file}:${pos.line}:${pos.column}: ${pos.path}` };
+  return { spec, config: entry[name], label, when, position: positionText(doc, path) };
 }
 
 export function pipelineLabel(def: PipelineDefinition): string {

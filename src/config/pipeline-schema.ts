@@ -55,6 +55,38 @@ export const filterCommonSchema = {
   id: Type.String({ minLength: 1, description: 'Name of this filter step in logs, metrics and dead-letter headers.' }),
 };
 
+const conditionText = 'Condition in the `when` language (docs/conditions.md), e.g. `[type] == "nginx" and "_grokparsefailure" not in [tags]`.';
+
+/**
+ * A conditional block (Logstash's `if … else if … else`): an event runs the filters of the
+ * first branch whose condition holds, or those of `else`. The branch lists hold filter
+ * entries (and further blocks); they are checked one by one like top-level entries.
+ */
+export const conditionalBlockSchema = Type.Object(
+  {
+    if: Type.String({ minLength: 1, description: conditionText }),
+    then: Type.Array(Type.Unknown(), { description: 'Filters run for events where `if` holds.' }),
+    elseIf: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            if: Type.String({ minLength: 1, description: conditionText }),
+            then: Type.Array(Type.Unknown(), { description: 'Filters run for events where this condition is the first that holds.' }),
+          },
+          { additionalProperties: false },
+        ),
+        { description: 'Further branches, tried in order when `if` does not hold.' },
+      ),
+    ),
+    else: Type.Optional(Type.Array(Type.Unknown(), { description: 'Filters run for events where no condition holds.' })),
+    id: Type.Optional(Type.String({ minLength: 1, description: 'Name of the block; the default labels of the filters inside start with it.' })),
+  },
+  { additionalProperties: false },
+);
+
+/** Branch lists nested deeper than this are refused (a generated file gone wrong, not a real config). */
+export const MAX_BLOCK_DEPTH = 32;
+
 export const pipelineShellSchema = Type.Object(
   {
     $schema: Type.Optional(Type.String({ description: 'Path or URL of schema/pipeline.schema.json, for editors.' })),
@@ -83,14 +115,30 @@ export function buildPipelineJsonSchema(components: {
 }): Record<string, unknown> {
   const describe = (spec: ComponentSpec, s: TSchema) => ({ ...s, description: spec.summary });
   const filterCommon = Object.fromEntries(Object.entries(filterCommonSchema).map(([k, v]) => [k, Type.Optional(v)]));
+  // Blocks nest: the filter entry and the block refer to each other through `definitions`.
+  const entryRef = Type.Unsafe({ $ref: '#/definitions/filterEntry' });
+  const block = conditionalBlockSchema.properties;
+  const conditional = Type.Object(
+    {
+      if: block.if,
+      then: Type.Array(entryRef, { description: block.then.description }),
+      elseIf: Type.Optional(
+        Type.Array(
+          Type.Object({ if: block.if, then: Type.Array(entryRef, { description: block.then.description }) }, { additionalProperties: false }),
+          { description: block.elseIf.description },
+        ),
+      ),
+      else: Type.Optional(Type.Array(entryRef, { description: block.else.description })),
+      id: block.id,
+    },
+    { additionalProperties: false, title: 'if', description: 'Conditional block: the first branch whose condition holds runs, else `else`.' },
+  );
+  const filterEntry = Type.Union([...components.filters.map((s) => oneKey(s.name, describe(s, s.config), filterCommon)), Type.Unsafe({ $ref: '#/definitions/conditional' })]);
   const schema = Type.Object(
     {
       ...pipelineShellSchema.properties,
       input: Type.Union(components.inputs.map((s) => oneKey(s.name, describe(s, s.config))), { description: 'Exactly one input.' }),
-      filters: Type.Array(
-        Type.Union(components.filters.map((s) => oneKey(s.name, describe(s, s.config), filterCommon))),
-        { default: [], description: 'Filters, applied in order.' },
-      ),
+      filters: Type.Array(entryRef, { default: [], description: 'Filters and conditional blocks, applied in order.' }),
       output: Type.Union(components.outputs.map((s) => oneKey(s.name, describe(s, s.config))), { description: 'Exactly one output.' }),
     },
     { additionalProperties: false, required: ['id', 'input', 'output'] },
@@ -100,6 +148,24 @@ export function buildPipelineJsonSchema(components: {
     $id: 'https://sluice.dev/schema/pipeline.schema.json',
     title: 'sluice pipeline',
     description: 'A sluice pipeline: one Kafka input, a chain of filters, one Elasticsearch output.',
-    ...JSON.parse(JSON.stringify(schema)),
+    ...optionalDefaults(JSON.parse(JSON.stringify(schema))),
+    definitions: optionalDefaults(JSON.parse(JSON.stringify({ filterEntry, conditional }))),
   };
+}
+
+/**
+ * TypeBox lists a property with a default among `required`; sluice fills the default in, so
+ * for editors (which do not) such a property is optional.
+ */
+function optionalDefaults<T>(node: T): T {
+  if (Array.isArray(node)) node.forEach(optionalDefaults);
+  else if (node && typeof node === 'object') {
+    const obj = node as Record<string, any>;
+    if (Array.isArray(obj.required) && obj.properties) {
+      obj.required = obj.required.filter((k: string) => obj.properties[k]?.default === undefined);
+      if (obj.required.length === 0) delete obj.required;
+    }
+    for (const v of Object.values(obj)) optionalDefaults(v);
+  }
+  return node;
 }

@@ -36,9 +36,46 @@ describe('when conditions', () => {
     expect(when('exists(client.ip)')).toBe(true);
     expect(when('exists(client.nope)')).toBe(false);
     expect(when('client.ip')).toBe(true);
-    expect(when('empty')).toBe(false);
+    // Logstash documents `if [foo]` as false only when foo is missing, null or false.
+    expect(when('empty')).toBe(true);
+    expect(when('[empty]')).toBe(true);
     expect(when('off')).toBe(false);
+    expect(when('[off]')).toBe(false);
+    expect(when('nothing')).toBe(false);
     expect(when('missing')).toBe(false);
+    expect(when('![missing]')).toBe(true);
+    expect(when('empty != ""')).toBe(false);
+  });
+  it('has xor and nand, with not > and/nand > xor > or', () => {
+    expect(when('[status] == 503 xor [method] == "GET"')).toBe(false);
+    expect(when('[status] == 503 xor [method] == "POST"')).toBe(true);
+    expect(when('[missing] xor [off]')).toBe(false);
+    expect(when('[status] == 503 nand [method] == "GET"')).toBe(false);
+    expect(when('[status] == 503 nand [method] == "POST"')).toBe(true);
+    // and binds tighter than xor, xor tighter than or
+    expect(when('[method] == "GET" xor [status] == 503 and [off]')).toBe(true);
+    expect(when('[method] == "GET" or [status] == 503 xor [method] == "GET"')).toBe(true);
+    expect(when('([method] == "GET" or [status] == 503) xor [method] == "GET"')).toBe(false);
+    expect(when('!([status] == 503 and [method] == "GET")')).toBe(false);
+    expect(when('not [off] and [client][ip]')).toBe(true);
+  });
+  it("follows the `in` examples of Logstash's conditional docs", () => {
+    const e = { foo: 'foo', foobar: 'foobar', greeting: 'hello world', tags: ['_grokparsefailure'] };
+    const c = (src: string) => compileCondition(src)(e);
+    expect(c('[foo] in [foobar]')).toBe(true); // field in field (substring)
+    expect(c('[foo] in "foo"')).toBe(true); // field in string
+    expect(c('"hello" in [greeting]')).toBe(true); // string in field
+    expect(c('[foo] in ["hello", "world", "foo"]')).toBe(true); // field in list
+    expect(c('[missing] in [alsomissing]')).toBe(false);
+    expect(c('!("foo" in ["hello", "world"])')).toBe(true);
+    expect(c('"_grokparsefailure" not in [tags]')).toBe(false);
+    expect(c('"_dateparsefailure" not in [tags]')).toBe(true);
+  });
+  it('reads bracket references with spaces and mixes both syntaxes', () => {
+    const e = { 'user agent': { name: 'curl' }, a: { b: 1 } };
+    expect(compileCondition('[user agent][name] == "curl"')(e)).toBe(true);
+    expect(compileCondition('[a][b] == a.b and exists([a][b])')(e)).toBe(true);
+    expect(compileCondition('[a][b] in [1, 2]')(e)).toBe(true);
   });
   it('matches regular expressions', () => {
     expect(when('client.ip =~ /^10\\./')).toBe(true);

@@ -4,8 +4,9 @@
  * expression can read the event's fields and nothing else.
  *
  *   expr    := or
- *   or      := and (("or" | "||") and)*
- *   and     := unary (("and" | "&&") unary)*
+ *   or      := xor (("or" | "||") xor)*
+ *   xor     := and ("xor" and)*
+ *   and     := unary (("and" | "&&" | "nand") unary)*
  *   unary   := ("not" | "!") unary | compare
  *   compare := operand [("==" | "!=" | "<" | "<=" | ">" | ">=" | "=~" | "!~" | "in" | "not in") operand]
  *   operand := string | number | true | false | null | /regex/flags | list | field
@@ -13,7 +14,10 @@
  *   list    := "[" [operand ("," operand)*] "]"
  *   field   := dotted path (`a.b`, `@metadata.kafka.topic`) or Logstash style `[a][b]`
  *
- * A bare field is true when it exists and is not false, null or "" (as in Logstash `if [f]`).
+ * A bare field is true when it exists and is neither false nor null, as Logstash documents
+ * for `if [f]` (so "" and 0 are true: test `f != ""` for a non-empty string).
+ * Precedence, tightest first: `not`/`!`, then `and`/`nand` (`a nand b` is `!(a and b)`),
+ * then `xor`, then `or`; operators of one level group left to right.
  * `x in [..]` tests membership; `x in field` tests membership in an array field or a
  * substring of a string field.
  */
@@ -57,7 +61,7 @@ type Token =
   | { t: 'op'; v: string; pos: number }
   | { t: 'end'; pos: number };
 
-const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'true', 'false', 'null', 'exists']);
+const KEYWORDS = new Set(['and', 'or', 'xor', 'nand', 'not', 'in', 'true', 'false', 'null', 'exists']);
 const OPS = ['==', '!=', '<=', '>=', '=~', '!~', '&&', '||', '<', '>', '!', '(', ')', '[', ']', ','];
 
 function tokenize(src: string): Token[] {
@@ -113,9 +117,9 @@ function tokenize(src: string): Token[] {
       tokens.push({ t: 'num', v: Number(m[0]), pos: start });
       continue;
     }
-    if (ch === '[' && /^\[[^\]\s,'"]+\]/.test(src.slice(i)) && !looksLikeList(src, i)) {
-      // Logstash-style field reference: [a][b]
-      const m = /^(\[[^\]\s,'"]+\])+/.exec(src.slice(i))!;
+    if (ch === '[' && BRACKET_FIELD.test(src.slice(i)) && !looksLikeList(src, i)) {
+      // Logstash-style field reference: [a][b], [field with spaces]
+      const m = BRACKET_FIELD.exec(src.slice(i))!;
       i += m[0].length;
       tokens.push({ t: 'field', v: m[0], pos: start });
       continue;
@@ -140,6 +144,9 @@ function tokenize(src: string): Token[] {
   tokens.push({ t: 'end', pos: src.length });
   return tokens;
 }
+
+/** One or more `[name]` segments; a name has no brackets, commas or quotes and does not start or end with a space. */
+const BRACKET_FIELD = /^(\[[^\][,'"\s](?:[^\][,'"]*[^\][,'"\s])?\])+/;
 
 /** `[a][b]` is a field reference; `["a", 1]`, `[200]` or `[a, b]` would be lists. */
 function looksLikeList(src: string, i: number): boolean {
@@ -181,23 +188,35 @@ export function compileCondition(src: string): Condition {
   }
 
   function parseOr(): Condition {
-    let left = parseAnd();
+    let left = parseXor();
     while (isWord('or') || isOp('||')) {
       p++;
       const l = left;
-      const r = parseAnd();
+      const r = parseXor();
       left = (e) => l(e) || r(e);
+    }
+    return left;
+  }
+
+  function parseXor(): Condition {
+    let left = parseAnd();
+    while (isWord('xor')) {
+      p++;
+      const l = left;
+      const r = parseAnd();
+      left = (e) => l(e) !== r(e);
     }
     return left;
   }
 
   function parseAnd(): Condition {
     let left = parseUnary();
-    while (isWord('and') || isOp('&&')) {
+    while (isWord('and') || isWord('nand') || isOp('&&')) {
+      const nand = isWord('nand');
       p++;
       const l = left;
       const r = parseUnary();
-      left = (e) => l(e) && r(e);
+      left = nand ? (e) => !(l(e) && r(e)) : (e) => l(e) && r(e);
     }
     return left;
   }
@@ -326,8 +345,9 @@ function describe(tok: Token): string {
   return `, found "${String(tok.v)}"`;
 }
 
+/** Logstash's `if [field]`: false when the field is missing, null or false; anything else is true. */
 function truthy(v: unknown): boolean {
-  return v !== undefined && v !== null && v !== false && v !== '';
+  return v !== undefined && v !== null && v !== false;
 }
 
 function comparison(op: string, l: Value, r: Value): Condition {

@@ -80,6 +80,19 @@ describe('RecordProcessor', () => {
       expect(p.processBatch([record(evil)])[0]).toMatchObject({ kind: 'events', events: [{ tags: ['_groktimeout'] }] });
     });
 
+    it('interrupts a step inside a conditional block and re-runs the record without it', () => {
+      const block: ChainStep = {
+        label: 'route',
+        branches: [{ when: compileCondition('message =~ /^a/'), steps: [step('route.then.0:slow', catastrophic), step('route.then.1:after', { process: (e) => void (e.after = true) })] }],
+        otherwise: [step('route.else.0:boom', { process: () => { throw new FilterError('no'); } })],
+      };
+      const p = new RecordProcessor([block, step('last', { process: (e) => void (e.last = true) })], opts('plain'));
+      const [first, second, third] = p.processBatch([record(evil), record('aaaa'), record('zzz')]);
+      expect(first).toMatchObject({ kind: 'events', events: [{ message: evil, after: true, last: true, tags: ['_filtertimeout'] }] });
+      expect(second).toMatchObject({ kind: 'events', events: [{ matched: true, after: true, last: true }] });
+      expect(third).toEqual({ kind: 'dead', reason: 'filter_error', error: 'no', stage: 'filter:route.else.0:boom' });
+    });
+
     it('dead-letters with filter_timeout when so configured', () => {
       const p = new RecordProcessor([step('slow', catastrophic)], { ...opts('plain'), onFilterTimeout: 'dead_letter' });
       const [out, next] = p.processBatch([record(evil), record('aa')]);

@@ -18,13 +18,30 @@ import { formatIsoUtc } from '../core/joda.js';
 import { codecs, DecodeError, plainCodec, type Codec } from '../codecs/index.js';
 import type { Condition } from '../core/condition.js';
 
-export interface ChainStep {
+export interface FilterChainStep {
   label: string;
   filter: Filter;
   when?: Condition;
   /** Tag added when this step is interrupted and the pipeline tags rather than dead-letters. */
   timeoutTag?: string;
 }
+
+/** A conditional block: each event runs the steps of the first branch whose `when` holds, else `otherwise`. */
+export interface BranchChainStep {
+  label: string;
+  branches: { when: Condition; steps: ChainStep[] }[];
+  otherwise: ChainStep[];
+}
+
+export type ChainStep = FilterChainStep | BranchChainStep;
+
+/**
+ * The chain as the processor runs it: every filter step gets a number (depth first, in file
+ * order), which is what a timeout names and what a re-run skips.
+ */
+type Node =
+  | { index: number; step: FilterChainStep }
+  | { branches: { when: Condition; nodes: Node[] }[]; otherwise: Node[] };
 
 export type Outcome =
   | { kind: 'events'; events: Event[] }
@@ -58,16 +75,30 @@ export class RecordProcessor {
   private readonly context: vm.Context;
   private guarded: () => unknown = () => undefined;
   private readonly sliceMs: number;
+  /** Filter steps by number (see Node). */
+  private readonly steps: FilterChainStep[] = [];
+  private readonly chain: Node[];
 
   constructor(
-    private readonly steps: ChainStep[],
+    steps: ChainStep[],
     private readonly options: ProcessorOptions,
   ) {
+    this.chain = this.number(steps);
     const codec = codecs[options.codec];
     if (!codec) throw new Error(`unknown codec "${options.codec}"`);
     this.codec = codec;
     this.sliceMs = Math.max(1, options.filterTimeoutMs / 4);
     this.context = vm.createContext({ run: () => this.guarded() });
+  }
+
+  private number(steps: ChainStep[]): Node[] {
+    return steps.map((step): Node => {
+      if ('branches' in step) {
+        return { branches: step.branches.map((b) => ({ when: b.when, nodes: this.number(b.steps) })), otherwise: this.number(step.otherwise) };
+      }
+      this.steps.push(step);
+      return { index: this.steps.length - 1, step };
+    });
   }
 
   /** Runs `fn` so that V8 interrupts it after the time limit (throws ERR_SCRIPT_EXECUTION_TIMEOUT). */
@@ -185,11 +216,35 @@ export class RecordProcessor {
   }
 
   private runChain(event: Event, skip?: ReadonlySet<number>): Outcome {
-    let events: Event[] = [event];
-    for (let s = 0; s < this.steps.length; s++) {
-      if (skip?.has(s)) continue;
-      const step = this.steps[s];
-      this.currentStep = s;
+    const result = this.runNodes([event], this.chain, skip);
+    this.currentStep = -1;
+    return Array.isArray(result) ? { kind: 'events', events: result } : result;
+  }
+
+  /** Runs `events` through `nodes`; a filter error ends the record's processing as a dead letter. */
+  private runNodes(events: Event[], nodes: Node[], skip?: ReadonlySet<number>): Event[] | Extract<Outcome, { kind: 'dead' }> {
+    for (const node of nodes) {
+      if (!('index' in node)) {
+        // Each event takes exactly one branch, chosen before any of that branch's filters run.
+        const out: Event[] = [];
+        for (const ev of events) {
+          const branch = node.branches.find((b) => b.when(ev));
+          const branchNodes = branch ? branch.nodes : node.otherwise;
+          if (branchNodes.length === 0) {
+            out.push(ev);
+            continue;
+          }
+          const result = this.runNodes([ev], branchNodes, skip);
+          if (!Array.isArray(result)) return result;
+          for (const e of result) out.push(e);
+        }
+        events = out;
+        if (events.length === 0) break;
+        continue;
+      }
+      if (skip?.has(node.index)) continue;
+      const step = node.step;
+      this.currentStep = node.index;
       let next: Event[] | undefined;
       for (let i = 0; i < events.length; i++) {
         const ev = events[i];
@@ -213,7 +268,6 @@ export class RecordProcessor {
       if (next) events = next;
       if (events.length === 0) break;
     }
-    this.currentStep = -1;
-    return { kind: 'events', events };
+    return events;
   }
 }

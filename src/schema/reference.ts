@@ -4,7 +4,7 @@
  */
 import type { TSchema } from '@sinclair/typebox';
 import type { Components } from '../config/load.js';
-import { deadLetterSchema, filterCommonSchema, limitsSchema, pipelineShellSchema } from '../config/pipeline-schema.js';
+import { conditionalBlockSchema, deadLetterSchema, filterCommonSchema, limitsSchema, pipelineShellSchema } from '../config/pipeline-schema.js';
 
 interface Row {
   name: string;
@@ -70,6 +70,13 @@ export function pipelineReference(components: Components): string {
   ];
   for (const s of components.inputs) parts.push(`### \`${s.name}\``, '', s.summary, '', table(s.config));
   parts.push('## Filters', '', 'Every filter entry is `{ "<type>": { ...options }, "when": "...", "id": "..." }`. Common keys:', '', table({ type: 'object', properties: filterCommonSchema } as unknown as TSchema));
+  parts.push(
+    '### Conditional blocks',
+    '',
+    'An entry of `filters` may instead be a block `{ "if": "...", "then": [...], "elseIf": [{ "if": "...", "then": [...] }], "else": [...] }` (Logstash\'s `if … else if … else`). Each event runs the filters of the first branch whose condition holds, or those of `else`; the lists hold filter entries and further blocks. Conditions and blocks: [conditions.md](conditions.md).',
+    '',
+    table(conditionalBlockSchema),
+  );
   for (const s of [...components.filters].sort((a, b) => a.name.localeCompare(b.name))) parts.push(`### \`${s.name}\``, '', s.summary, '', table(s.config));
   parts.push('## Outputs', '');
   for (const s of components.outputs) parts.push(`### \`${s.name}\``, '', s.summary, '', table(s.config));
