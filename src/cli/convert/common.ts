@@ -57,10 +57,20 @@ function effects(c: CommonOptions): Json {
   return m;
 }
 
+function schemaProperties(name: string): Record<string, { default?: unknown }> | undefined {
+  const spec = components.filters.find((f) => f.name === name);
+  return (spec?.config as { properties?: Record<string, { default?: unknown }> } | undefined)?.properties;
+}
+
+/** Does the sluice filter apply Logstash's success actions itself (src/core/success-actions.ts)? */
+function hasSuccessActions(name: string): boolean {
+  const props = schemaProperties(name);
+  return Boolean(props?.addTag && props.addField && props.removeField && props.removeTag);
+}
+
 /** The default `tagOnFailure` of a sluice filter, from its schema. */
 function defaultFailureTags(name: string): string[] {
-  const spec = components.filters.find((f) => f.name === name);
-  const tags = (spec?.config as { properties?: Record<string, { default?: unknown }> } | undefined)?.properties?.tagOnFailure?.default;
+  const tags = schemaProperties(name)?.tagOnFailure?.default;
   return Array.isArray(tags) ? (tags as string[]) : [];
 }
 
@@ -69,7 +79,7 @@ export function withCommon(mapped: Mapped, common: CommonOptions, ctx: FilterCon
   const main: Json = { [mapped.name]: mapped.config };
   if (common.id !== undefined) main.id = common.id;
   if (!hasEffects(common)) return [main];
-  if (mapped.success === 'native') {
+  if (mapped.success === 'native' || hasSuccessActions(mapped.name)) {
     const config = mapped.config;
     for (const [k, v] of Object.entries(effects(common))) {
       if (k === 'addField' && config.addField) config.addField = { ...(config.addField as Json), ...(v as Json) };

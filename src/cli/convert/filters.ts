@@ -80,10 +80,10 @@ const grok: FilterMapper = (o, ctx) => {
   setIf(config, 'keepEmptyCaptures', o.bool('keep_empty_captures'));
   setIf(config, 'target', o.field('target'));
   tags(o, config);
+  // sluice's grok defaults to the ECS pattern set (v1 and v8 are the same set).
   const ecs = o.str('ecs_compatibility') ?? ctx.ecs;
   if (ecs === 'disabled') config.ecsCompatibility = 'disabled';
-  else if (ecs === 'v1' || ecs === 'v8') config.ecsCompatibility = ecs;
-  else o.fail(o.attr('ecs_compatibility')!, `unknown value "${ecs}"`);
+  else if (ecs !== 'v1' && ecs !== 'v8') o.fail(o.attr('ecs_compatibility')!, `unknown value "${ecs}"`);
   o.ignore('timeout_millis', 'sluice bounds every filter by the pipeline\'s limits.filterTimeoutMs (default 250 ms) instead');
   o.ignore('timeout_scope', 'see limits.filterTimeoutMs');
   o.ignore('tag_on_timeout', 'a timed-out grok is tagged _groktimeout (limits.onFilterTimeout)');
