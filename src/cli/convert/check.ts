@@ -13,13 +13,22 @@ import { buildFilters } from '../../runtime/build.js';
 import type { Json } from './input-kafka.js';
 
 /**
- * The environment the check runs with: the real one, and a harmless value for variables it
- * does not have, so that `${ES_PASSWORD}` in the output is not taken for an error here
- * (`sluice validate` in the deployment's environment checks those).
+ * The pipeline as the check sees it: every `${VAR:-default}` takes its default and every
+ * `${VAR}` a sample value of the right kind (a URL for nodes, host:port for brokers), so
+ * that the check does not depend on the environment convert runs in (`sluice validate` in
+ * the deployment's environment checks the real values).
  */
-const checkEnv: Env = new Proxy(process.env, {
-  get: (target, name: string) => target[name] ?? 'placeholder',
-});
+function withSampleValues(value: unknown, key = ''): unknown {
+  if (typeof value === 'string') {
+    const sample = key === 'nodes' ? 'http://localhost:9200' : key === 'brokers' ? 'localhost:9092' : 'placeholder';
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, _name: string, def: string | undefined) => def ?? sample);
+  }
+  if (Array.isArray(value)) return value.map((v) => withSampleValues(v, key));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withSampleValues(v, k)]));
+  return value;
+}
+
+const NO_ENV: Env = {};
 
 const PLACEHOLDER_IO = {
   input: { kafka: { brokers: ['localhost:9092'], topics: ['t'], groupId: 'g' } },
@@ -30,7 +39,7 @@ const PLACEHOLDER_IO = {
 export async function pipelineProblem(pipeline: Json, baseDir: string): Promise<string | undefined> {
   const file = join(baseDir, '(converted).json');
   try {
-    const def = loadPipeline(file, components, checkEnv, JSON.stringify(pipeline, null, 2));
+    const def = loadPipeline(file, components, NO_ENV, JSON.stringify(withSampleValues(pipeline), null, 2));
     const silent = pino({ level: 'silent' });
     const { close } = await buildFilters(def, { pipelineId: def.id, baseDir: def.baseDir, logger: silent });
     await close();

@@ -245,6 +245,7 @@ function isPlainFilter(entry: Json): boolean {
 // ---------------------------------------------------------------- outputs
 
 const DESTINATION_KEYS = ['index', 'documentId', 'routing', 'ingestPipeline'] as const;
+type Reach = 0 | 1 | 2;
 type Destination = EsConversion['destination'];
 
 async function convertOutputs(
@@ -260,28 +261,33 @@ async function convertOutputs(
   const defaults = { index: opts.index, esUrl: opts.esUrl };
   const filterConverter = new FilterConverter(ctx);
 
-  /** Walks the output statements; returns the routing filters, and whether an ES output may have been reached. */
-  const walk = async (stmts: Statement[], reachedBefore: boolean, depth: number): Promise<{ entries: Json[]; reached: boolean }> => {
+  /**
+   * Walks the output statements; returns the routing filters and whether an elasticsearch
+   * output has been reached on the way: 0 on no path, 1 on some paths, 2 on every path.
+   */
+  const walk = async (stmts: Statement[], reachedBefore: Reach, depth: number): Promise<{ entries: Json[]; reached: Reach }> => {
     let reached = reachedBefore;
     const entries: Json[] = [];
     for (const s of stmts) {
       if (s.kind === 'branch') {
         conditional = true;
-        let any = false;
+        const clauseReach: Reach[] = [];
         const result = await filterConverter.branch(s, async (body) => {
           const r = await walk(body, reached, depth + 1);
-          any ||= r.reached;
+          clauseReach.push(r.reached);
           return r.entries;
         });
         entries.push(...result);
-        reached ||= any;
+        const hasElse = s.clauses[s.clauses.length - 1].condition === undefined;
+        const every = hasElse && clauseReach.every((r) => r === 2);
+        reached = reached === 2 || every ? 2 : reached === 1 || clauseReach.some((r) => r > 0) ? 1 : 0;
         continue;
       }
       if (s.name !== 'elasticsearch') {
         ctx.report.unconverted(s.pos, `output ${s.name}`, s.name === 'stdout' ? 'no equivalent; to see events, run the pipeline with sluice process' : `sluice writes to Elasticsearch only (dead letters go to Kafka); an event for ${s.name} needs another consumer of the Kafka topic`);
         continue;
       }
-      if (reached) {
+      if (reached === 2) {
         ctx.report.unconverted(s.pos, 'output elasticsearch', 'a second elasticsearch output for the same events: sluice has one output per pipeline; convert it into a second pipeline reading the same topics with its own group id');
         continue;
       }
@@ -292,8 +298,13 @@ async function convertOutputs(
         }
         leaves.push({ conv, pos: s.pos });
         if (depth > 0) conditional = true;
-        entries.push({ mutate: { replace: { '@metadata.sluice.leaf': String(leaves.length - 1) } } });
-        reached = true;
+        const leaf: Json = { mutate: { replace: { '@metadata.sluice.leaf': String(leaves.length - 1) } } };
+        if (reached === 1) {
+          ctx.report.note(s.pos, 'output elasticsearch', 'an event that also reached an earlier elasticsearch output is indexed there only (sluice has one output per pipeline)');
+          leaf.when = 'not [@metadata][sluice][output]';
+        }
+        entries.push(leaf);
+        reached = 2;
       } catch (e) {
         if (!(e instanceof Unconvertible)) throw e;
         ctx.report.unconverted(e.pos, 'output elasticsearch', e.reason);
@@ -301,7 +312,7 @@ async function convertOutputs(
     }
     return { entries, reached };
   };
-  const { entries } = await walk(statements, false, 0);
+  const { entries } = await walk(statements, 0, 0);
 
   if (leaves.length === 0) {
     if (!hasSection) ctx.report.note(firstPos, 'output', 'no output section (a configuration fragment): the elasticsearch output comes from --es-url/--index or ${ES_URL}, ${ES_INDEX}');

@@ -62,7 +62,7 @@ function regexSource(o: PluginOptions, option: string, source: string): string {
 const grok: FilterMapper = (o, ctx) => {
   const config: Json = {};
   const pairs = o.pairs('match');
-  if (!pairs || pairs.length === 0) throw new Unconvertible(o.pos, 'filter grok without match has nothing to do');
+  if (!pairs || pairs.length === 0) throw new Unconvertible(o.pos, 'without match there is nothing to do');
   const match: Record<string, string[]> = {};
   for (const [field, v] of pairs) {
     const list = v.kind === 'array' ? v.items.map(scalarText) : [scalarText(v)];
@@ -92,7 +92,7 @@ const grok: FilterMapper = (o, ctx) => {
 
 const date: FilterMapper = (o, ctx) => {
   const a = o.attr('match');
-  if (!a) throw new Unconvertible(o.pos, 'filter date without match has nothing to do');
+  if (!a) throw new Unconvertible(o.pos, 'without match there is nothing to do');
   const items = a.value.kind === 'array' ? a.value.items.map(scalarText) : [scalarText(a.value)];
   if (items.length < 2 || items.some((i) => i === undefined)) o.fail(a, 'expected [ field, format, … ]');
   const config: Json = { field: fieldRef(items[0]!), formats: items.slice(1) };
@@ -179,7 +179,7 @@ const csv: FilterMapper = (o) => {
 const dissect: FilterMapper = (o) => {
   const config: Json = {};
   const mapping = o.stringMap('mapping');
-  if (!mapping) throw new Unconvertible(o.pos, 'filter dissect without mapping has nothing to do');
+  if (!mapping) throw new Unconvertible(o.pos, 'without mapping there is nothing to do');
   config.mapping = Object.fromEntries(Object.entries(mapping).map(([k, v]) => [fieldRef(k), v]));
   const conv = o.stringMap('convert_datatype');
   if (conv) {
@@ -198,7 +198,7 @@ const dissect: FilterMapper = (o) => {
 
 const geoip: FilterMapper = (o, ctx) => {
   const field = o.field('source');
-  if (field === undefined) throw new Unconvertible(o.pos, 'filter geoip needs source');
+  if (field === undefined) throw new Unconvertible(o.pos, 'source is required');
   const config: Json = { field };
   const target = o.field('target');
   if (target !== undefined) config.target = target;
@@ -211,7 +211,7 @@ const geoip: FilterMapper = (o, ctx) => {
     ctx.report.note(o.pos, 'filter geoip', 'sluice writes ECS field names (geo.country_iso_code, geo.location, …) where Logstash without ECS wrote legacy ones (country_code2, location, …)');
   }
   const dbType = o.str('default_database_type');
-  if (dbType === 'ASN') throw new Unconvertible(o.attr('default_database_type')!.pos, 'filter geoip: ASN lookups have no equivalent (sluice reads City and Country databases)');
+  if (dbType === 'ASN') throw new Unconvertible(o.attr('default_database_type')!.pos, 'ASN lookups have no equivalent (sluice reads City and Country databases)');
   o.ignore('fields', 'sluice writes every available geo field');
   return { name: 'geoip', config, success: 'tag' };
 };
@@ -261,7 +261,7 @@ const fingerprint: FilterMapper = (o, ctx) => {
 const translate: FilterMapper = (o, ctx) => {
   const config: Json = {};
   const field = o.field('source') ?? o.field('field');
-  if (field === undefined) throw new Unconvertible(o.pos, 'filter translate needs source (or field)');
+  if (field === undefined) throw new Unconvertible(o.pos, 'source (or field) is required');
   config.field = field;
   const target = o.field('target') ?? o.field('destination');
   // Logstash without ECS writes to "translation"; with ECS the target must be given or the source is overwritten.
@@ -315,7 +315,7 @@ const urldecode: FilterMapper = (o) => {
 const truncate: FilterMapper = (o) => {
   const config: Json = {};
   const len = o.num('length_bytes');
-  if (len === undefined) throw new Unconvertible(o.pos, 'filter truncate needs length_bytes');
+  if (len === undefined) throw new Unconvertible(o.pos, 'length_bytes is required');
   config.lengthBytes = len;
   setIf(config, 'fields', o.list('fields')?.map(fieldRef));
   return { name: 'truncate', config, success: 'always' };

@@ -62,7 +62,7 @@ export function convertKafkaInput(plugin: PluginNode, ctx: ConvertContext): Kafk
   if (codec) {
     const name = codec.value.kind === 'plugin' ? codec.value.name : codec.value.kind === 'string' || codec.value.kind === 'bareword' ? codec.value.value : '';
     if (name === 'plain' || name === 'json') config.codec = name;
-    else throw new Unconvertible(codec.pos, `input kafka option codec: the codec "${name}" has no equivalent (sluice reads plain or json records)`);
+    else throw new Unconvertible(codec.pos, `option codec: the codec "${name}" has no equivalent (sluice reads plain or json records)`);
     if (codec.value.kind === 'plugin') {
       for (const a of codec.value.attributes) {
         if (a.name === 'charset' && a.value.kind === 'string' && /^utf-?8$/i.test(a.value.value)) continue;
@@ -93,22 +93,18 @@ export function convertKafkaInput(plugin: PluginNode, ctx: ConvertContext): Kafk
   if (protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL') {
     const mech = (o.str('sasl_mechanism') ?? 'GSSAPI').toUpperCase();
     const mechanisms: Record<string, string> = { PLAIN: 'plain', 'SCRAM-SHA-256': 'scram-sha-256', 'SCRAM-SHA-512': 'scram-sha-512' };
-    if (!mechanisms[mech]) throw new Unconvertible(plugin.pos, `input kafka: SASL mechanism ${mech} has no equivalent (sluice supports PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)`);
+    if (!mechanisms[mech]) throw new Unconvertible(plugin.pos, `SASL mechanism ${mech} has no equivalent (sluice supports PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)`);
     const jaas = o.str('sasl_jaas_config');
     const jaasPath = o.str('jaas_path');
     const user = jaas ? /username\s*=\s*"([^"]*)"/.exec(jaas)?.[1] : undefined;
     const password = jaas ? /password\s*=\s*"([^"]*)"/.exec(jaas)?.[1] : undefined;
     if (jaasPath !== undefined) o.unconverted('jaas_path', 'sluice does not read JAAS files; the username and password go in input.kafka.sasl');
-    if (user === undefined || password === undefined) {
-      ctx.report.note(plugin.pos, 'input kafka sasl', 'no username/password found in sasl_jaas_config: they are taken from ${KAFKA_SASL_USERNAME} and ${KAFKA_SASL_PASSWORD}');
-    } else if (!password.includes('${')) {
-      ctx.report.note(plugin.pos, 'input kafka sasl', 'the password was written in the config; better put it in a secret: "${KAFKA_SASL_PASSWORD}" with KAFKA_SASL_PASSWORD_FILE');
+    if (user === undefined || password === undefined || user === '' || password === '') {
+      ctx.report.unconverted(plugin.pos, 'input kafka sasl', 'no username and password found in sasl_jaas_config; set input.kafka.sasl (mechanism, username, password)');
+    } else {
+      if (!password.includes('${')) ctx.report.note(plugin.pos, 'input kafka sasl', 'the password was written in the config; better put it in a secret: "${KAFKA_SASL_PASSWORD}" with KAFKA_SASL_PASSWORD_FILE');
+      config.sasl = { mechanism: mechanisms[mech], username: user, password };
     }
-    config.sasl = {
-      mechanism: mechanisms[mech],
-      username: user ?? '${KAFKA_SASL_USERNAME}',
-      password: password ?? '${KAFKA_SASL_PASSWORD}',
-    };
   } else if (o.has('sasl_mechanism') || o.has('sasl_jaas_config')) {
     o.ignore('sasl_mechanism', `unused with security_protocol ${protocol}`);
     o.ignore('sasl_jaas_config', `unused with security_protocol ${protocol}`);

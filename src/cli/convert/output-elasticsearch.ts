@@ -56,7 +56,7 @@ export function convertElasticsearchOutput(plugin: PluginNode, ctx: ConvertConte
   const connection: Json = {};
   const sslFlag = o.bool('ssl_enabled') ?? o.bool('ssl');
   const hosts = o.list('hosts');
-  if (o.has('cloud_id')) throw new Unconvertible(o.attr('cloud_id')!.pos, 'output elasticsearch option cloud_id: give the deployment\'s Elasticsearch URL in nodes instead (Kibana shows it next to the cloud id)');
+  if (o.has('cloud_id')) throw new Unconvertible(o.attr('cloud_id')!.pos, 'option cloud_id: give the deployment\'s Elasticsearch URL in nodes instead (Kibana shows it next to the cloud id)');
   const https = sslFlag ?? (hosts ?? []).some((h) => /^https:/i.test(h));
   connection.nodes = hosts && hosts.length ? hosts.map((h) => nodeUrl(h, https)) : [defaults.esUrl ?? `\${ES_URL:-${https ? 'https' : 'http'}://localhost:9200}`];
 
@@ -69,13 +69,15 @@ export function convertElasticsearchOutput(plugin: PluginNode, ctx: ConvertConte
     const encoded = hasPlaceholder(apiKey) ? apiKey : apiKey.includes(':') ? Buffer.from(apiKey, 'utf8').toString('base64') : apiKey;
     if (hasPlaceholder(apiKey)) ctx.report.note(o.attr('api_key')!.pos, 'output elasticsearch option api_key', 'sluice expects the base64 "encoded" key (base64 of id:api_key) in this variable');
     connection.auth = { apiKey: encoded };
+  } else if (user !== undefined && password !== undefined) {
+    connection.auth = { username: user, password };
+    if (!hasPlaceholder(password)) ctx.report.note(o.attr('password')!.pos, 'output elasticsearch option password', 'written in the config; better a secret: "${ES_PASSWORD}" with ES_PASSWORD_FILE');
   } else if (user !== undefined || password !== undefined) {
-    connection.auth = { username: user ?? '${ES_USERNAME}', password: password ?? '${ES_PASSWORD}' };
-    if (password !== undefined && !hasPlaceholder(password)) ctx.report.note(o.attr('password')!.pos, 'output elasticsearch option password', 'written in the config; better a secret: "${ES_PASSWORD}" with ES_PASSWORD_FILE');
+    ctx.report.unconverted(o.attr(user !== undefined ? 'user' : 'password')!.pos, 'output elasticsearch credentials', 'a user without a password (or the reverse) has no equivalent; set output.elasticsearch.auth.username and auth.password');
   } else if (cloudAuth !== undefined) {
     const m = /^([^:]*):(.*)$/.exec(cloudAuth);
-    connection.auth = m && !hasPlaceholder(cloudAuth) ? { username: m[1], password: m[2] } : { username: '${ES_USERNAME}', password: '${ES_PASSWORD}' };
-    if (!m || hasPlaceholder(cloudAuth)) ctx.report.note(o.attr('cloud_auth')!.pos, 'output elasticsearch option cloud_auth', 'split into auth.username and auth.password, taken from ${ES_USERNAME} and ${ES_PASSWORD}');
+    if (m && m[1] && m[2] && !hasPlaceholder(cloudAuth)) connection.auth = { username: m[1], password: m[2] };
+    else ctx.report.unconverted(o.attr('cloud_auth')!.pos, 'output elasticsearch option cloud_auth', 'set output.elasticsearch.auth.username and auth.password from it (a ${VAR} holding user:password cannot be split)');
   }
 
   const tls: Json = {};
@@ -108,7 +110,7 @@ export function convertElasticsearchOutput(plugin: PluginNode, ctx: ConvertConte
   }
   for (const f of [tls.ca, tls.cert, tls.key]) {
     if (typeof f === 'string' && !hasPlaceholder(f) && !f.includes('-----BEGIN') && !existsSync(f)) {
-      throw new Unconvertible(plugin.pos, `output elasticsearch: the file ${f} does not exist here; copy it next to the pipeline and fix the path`);
+      throw new Unconvertible(plugin.pos, `the file ${f} does not exist here; copy it next to the pipeline and fix the path`);
     }
   }
 
@@ -164,7 +166,7 @@ export function convertElasticsearchOutput(plugin: PluginNode, ctx: ConvertConte
   const action = o.str('action');
   if (action !== undefined) {
     if (action === 'index' || action === 'create') destination.opType = action;
-    else throw new Unconvertible(o.attr('action')!.pos, `output elasticsearch option action: "${action}" has no equivalent (sluice indexes or creates documents)`);
+    else throw new Unconvertible(o.attr('action')!.pos, `option action: "${action}" has no equivalent (sluice indexes or creates documents)`);
   }
   for (const n of ['doc_as_upsert', 'upsert', 'script', 'script_type', 'script_lang', 'script_var_name', 'scripted_upsert', 'version', 'version_type', 'parent', 'join_field']) {
     o.unconverted(n, 'updates, scripts and external versions have no equivalent; sluice indexes whole documents');

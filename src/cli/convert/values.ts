@@ -99,7 +99,7 @@ export class PluginOptions {
   }
 
   fail(attr: Attribute, reason: string): never {
-    throw new Unconvertible(attr.pos, `${this.label} option ${attr.name}: ${reason}`);
+    throw new Unconvertible(attr.pos, `option ${attr.name}: ${reason}`);
   }
 
   /** Reports the option as not converted (without failing the plugin). */
