@@ -302,14 +302,81 @@ const split: FilterMapper = (o) => {
 
 const urldecode: FilterMapper = (o) => {
   const config: Json = {};
-  const field = o.field('field');
-  if (field !== undefined) config.fields = [field];
+  setIf(config, 'field', o.field('field'));
   setIf(config, 'allFields', o.bool('all_fields'));
+  setIf(config, 'charset', o.str('charset'));
   tags(o, config);
-  const charset = o.str('charset');
-  if (charset !== undefined && !/^utf-?8$/i.test(charset)) o.unconverted('charset', 'sluice decodes UTF-8');
-  else o.ignore('charset', 'UTF-8, as sluice');
   return { name: 'urldecode', config, success: 'tag' };
+};
+
+const cidr: FilterMapper = (o) => {
+  const config: Json = {};
+  const address = o.list('address');
+  if (!address) throw new Unconvertible(o.pos, 'address is required');
+  config.address = address;
+  setIf(config, 'network', o.list('network'));
+  const path = o.str('network_path');
+  if (path !== undefined) config.networkPath = path;
+  setIf(config, 'separator', o.str('separator'));
+  setIf(config, 'refreshInterval', o.num('refresh_interval'));
+  return { name: 'cidr', config, success: 'native' };
+};
+
+const syslogPri: FilterMapper = (o, ctx) => {
+  const config: Json = {};
+  setIf(config, 'syslogPriFieldName', o.field('syslog_pri_field_name'));
+  setIf(config, 'useLabels', o.bool('use_labels'));
+  setIf(config, 'facilityLabels', o.list('facility_labels'));
+  setIf(config, 'severityLabels', o.list('severity_labels'));
+  const ecs = o.str('ecs_compatibility') ?? ctx.ecs;
+  if (ecs === 'disabled' || ecs === 'v1' || ecs === 'v8') config.ecsCompatibility = ecs;
+  return { name: 'syslog_pri', config, success: 'native' };
+};
+
+const deDot: FilterMapper = (o) => {
+  const config: Json = {};
+  setIf(config, 'fields', o.list('fields'));
+  setIf(config, 'separator', o.str('separator'));
+  setIf(config, 'nested', o.bool('nested'));
+  setIf(config, 'recursive', o.bool('recursive'));
+  return { name: 'de_dot', config, success: 'native' };
+};
+
+const prune: FilterMapper = (o) => {
+  const config: Json = {};
+  setIf(config, 'whitelistNames', o.list('whitelist_names'));
+  setIf(config, 'blacklistNames', o.list('blacklist_names'));
+  for (const [from, to] of [['whitelist_values', 'whitelistValues'], ['blacklist_values', 'blacklistValues']] as const) {
+    const pairs = o.pairs(from);
+    if (pairs) config[to] = Object.fromEntries(pairs.map(([k, v]) => [k, plainValue(v)]));
+  }
+  setIf(config, 'interpolate', o.bool('interpolate'));
+  return { name: 'prune', config, success: 'native' };
+};
+
+const uuid: FilterMapper = (o) => {
+  const target = o.field('target');
+  if (target === undefined) throw new Unconvertible(o.pos, 'target is required');
+  const config: Json = { target };
+  setIf(config, 'overwrite', o.bool('overwrite'));
+  return { name: 'uuid', config, success: 'native' };
+};
+
+const clone: FilterMapper = (o, ctx) => {
+  const clones = o.list('clones');
+  if (!clones || clones.length === 0) throw new Unconvertible(o.pos, 'without clones Logstash makes no copy; nothing to convert');
+  const config: Json = { clones };
+  const ecs = o.str('ecs_compatibility') ?? ctx.ecs;
+  if (ecs === 'disabled' || ecs === 'v1' || ecs === 'v8') config.ecsCompatibility = ecs;
+  return { name: 'clone', config, success: 'native' };
+};
+
+const jsonEncode: FilterMapper = (o) => {
+  const source = o.field('source');
+  if (source === undefined) throw new Unconvertible(o.pos, 'source is required');
+  const config: Json = { source };
+  setIf(config, 'target', o.field('target'));
+  return { name: 'json_encode', config, success: 'native' };
 };
 
 const truncate: FilterMapper = (o) => {
@@ -378,6 +445,13 @@ export const FILTER_MAPPERS: Record<string, FilterMapper> = {
   urldecode,
   truncate,
   mutate,
+  cidr,
+  syslog_pri: syslogPri,
+  de_dot: deDot,
+  prune,
+  uuid,
+  clone,
+  json_encode: jsonEncode,
 };
 
 /** Filters with no equivalent, and what to do instead. */
