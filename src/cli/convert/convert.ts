@@ -361,7 +361,7 @@ async function convertOutputs(
   fill(entries);
   for (const k of varying) {
     if (k === 'routing' || k === 'ingestPipeline') {
-      ctx.report.note(leaves[0].pos, `output elasticsearch ${k}`, `differs between the outputs; an output without it gets an empty ${k}`);
+      ctx.report.note(leaves[0].pos, `output elasticsearch ${k}`, `differs between the outputs; for events of an output without it the ${k} is empty, which sluice sends as none`);
     }
   }
   return { config, tail: [...entries, { drop: {}, when: 'not [@metadata][sluice][output]', id: 'no-elasticsearch-output' }] };

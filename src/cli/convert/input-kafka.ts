@@ -96,8 +96,8 @@ export function convertKafkaInput(plugin: PluginNode, ctx: ConvertContext): Kafk
     if (!mechanisms[mech]) throw new Unconvertible(plugin.pos, `SASL mechanism ${mech} has no equivalent (sluice supports PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)`);
     const jaas = o.str('sasl_jaas_config');
     const jaasPath = o.str('jaas_path');
-    const user = jaas ? /username\s*=\s*"([^"]*)"/.exec(jaas)?.[1] : undefined;
-    const password = jaas ? /password\s*=\s*"([^"]*)"/.exec(jaas)?.[1] : undefined;
+    const user = jaas ? /username\s*=\s*["']([^"']*)["']/.exec(jaas)?.[1] : undefined;
+    const password = jaas ? /password\s*=\s*["']([^"']*)["']/.exec(jaas)?.[1] : undefined;
     if (jaasPath !== undefined) o.unconverted('jaas_path', 'sluice does not read JAAS files; the username and password go in input.kafka.sasl');
     if (user === undefined || password === undefined || user === '' || password === '') {
       ctx.report.unconverted(plugin.pos, 'input kafka sasl', 'no username and password found in sasl_jaas_config; set input.kafka.sasl (mechanism, username, password)');

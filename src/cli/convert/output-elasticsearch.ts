@@ -122,16 +122,21 @@ export function convertElasticsearchOutput(plugin: PluginNode, ctx: ConvertConte
   if (retryMax !== undefined) connection.retryMaxMs = Math.round(retryMax * 1000);
   for (const a of plugin.attributes) if (TUNING.has(a.name)) o.ignore(a.name, 'client tuning with no equivalent (see batchMaxDocs, batchMaxBytes, concurrency)');
 
-  for (const n of TEMPLATES) {
-    const a = o.attr(n);
-    if (!a) continue;
-    if (n === 'manage_template' && a.value.kind !== 'array' && (a.value as { value: unknown }).value === 'false') {
-      ctx.report.note(a.pos, 'output elasticsearch option manage_template', 'sluice never installs templates, as with manage_template => false');
-    } else if (n.startsWith('ilm_')) {
-      ctx.report.unconverted(a.pos, `output elasticsearch option ${n}`, 'sluice does not set up ILM; create the policy, template and write alias with the Elasticsearch API, then index into the alias');
-    } else {
-      ctx.report.unconverted(a.pos, `output elasticsearch option ${n}`, 'sluice does not install index templates; install it once with PUT _index_template/<name> (sluice doctor checks that one matches)');
-    }
+  // Template options are reported together: one decision (install the template yourself).
+  const templateOptions = TEMPLATES.filter((n) => o.has(n));
+  const manageFalse = (() => {
+    const a = o.attr('manage_template');
+    return a !== undefined && a.value.kind !== 'array' && a.value.kind !== 'hash' && a.value.kind !== 'plugin' && String(a.value.value) === 'false';
+  })();
+  const ilm = templateOptions.filter((n) => n.startsWith('ilm_'));
+  const tmpl = templateOptions.filter((n) => !n.startsWith('ilm_') && !(n === 'manage_template' && manageFalse));
+  for (const n of templateOptions) o.attr(n);
+  if (manageFalse) ctx.report.note(o.attr('manage_template')!.pos, 'output elasticsearch option manage_template', 'sluice never installs templates, as with manage_template => false');
+  if (tmpl.length) {
+    ctx.report.unconverted(o.attr(tmpl[0])!.pos, `output elasticsearch option${tmpl.length > 1 ? 's' : ''} ${tmpl.join(', ')}`, 'sluice does not install index templates; install it once with PUT _index_template/<name> (sluice doctor checks that one matches)');
+  }
+  if (ilm.length) {
+    ctx.report.unconverted(o.attr(ilm[0])!.pos, `output elasticsearch option${ilm.length > 1 ? 's' : ''} ${ilm.join(', ')}`, 'sluice does not set up ILM; create the policy, template and write alias with the Elasticsearch API, then index into the alias');
   }
   if (o.has('document_type')) o.ignore('document_type', 'mapping types were removed in Elasticsearch 7; the type is dropped');
 
