@@ -50,7 +50,12 @@ export async function convertCommand(paths: string[], opts: ConvertCommandOption
   }
   const text = `${JSON.stringify(result.pipeline, null, 2)}\n`;
   if (opts.output) {
-    writeFileSync(opts.output, text);
+    try {
+      writeFileSync(opts.output, text);
+    } catch (err) {
+      process.stderr.write(`cannot write ${opts.output}: ${(err as Error).message}\n`);
+      return 2;
+    }
     process.stderr.write(`wrote ${opts.output}${incomplete ? ' (partial)' : ''}\n`);
   } else process.stdout.write(text);
   return incomplete ? 1 : 0;
