@@ -11,6 +11,7 @@ import { csv } from './filters/csv/index.js';
 import { date } from './filters/date/index.js';
 import { de_dot } from './filters/de_dot/index.js';
 import { dissect } from './filters/dissect/index.js';
+import { dns } from './filters/dns/index.js';
 import { drop } from './filters/drop/index.js';
 import { fingerprint } from './filters/fingerprint/index.js';
 import { geoip } from './filters/geoip/index.js';
@@ -26,10 +27,11 @@ import { translate } from './filters/translate/index.js';
 import { truncate } from './filters/truncate/index.js';
 import { urldecode } from './filters/urldecode/index.js';
 import { uuid } from './filters/uuid/index.js';
+import { xml } from './filters/xml/index.js';
 import { useragent } from './filters/useragent/index.js';
 
 export const components: Components = {
   inputs: [kafka],
-  filters: [cidr, clone, csv, date, de_dot, dissect, drop, fingerprint, geoip, grok, json, json_encode, kv, mutate, prune, split, syslog_pri, translate, truncate, urldecode, useragent, uuid],
+  filters: [cidr, clone, csv, date, de_dot, dissect, dns, drop, fingerprint, geoip, grok, json, json_encode, kv, mutate, prune, split, syslog_pri, translate, truncate, urldecode, useragent, uuid, xml],
   outputs: [elasticsearch],
 };

@@ -46,7 +46,7 @@ export async function processCommand(file: string, opts: { input?: string; metad
   };
   let chunk: SourceRecord[] = [];
   const processChunk = async () => {
-    const outcomes = processor.processBatch(chunk);
+    const outcomes = await processor.processAll(chunk);
     outcomes.forEach((outcome, i) => {
       if (outcome.kind === 'dead') {
         process.stderr.write(`${JSON.stringify({ reason: outcome.reason, error: outcome.error, stage: outcome.stage, record: chunk[i].value!.toString('utf8') })}\n`);

@@ -95,18 +95,19 @@ export async function runTestFile(testFile: string): Promise<FileResult> {
   } catch (err) {
     return { testFile, pipelineFile, results: [], error: (err as Error).message };
   }
-  const results = spec.cases.map((c, i) => runCase(processor, c, i));
+  const results: CaseResult[] = [];
+  for (const [i, c] of spec.cases.entries()) results.push(await runCase(processor, c, i));
   return { testFile, pipelineFile, results };
 }
 
-function runCase(processor: RecordProcessor, c: TestCase, index: number): CaseResult {
+async function runCase(processor: RecordProcessor, c: TestCase, index: number): Promise<CaseResult> {
   const name = c.name ?? `case ${index + 1}`;
   const lines = Array.isArray(c.input) ? c.input : [c.input];
   const ts = String(Date.parse(c.timestamp ?? '2026-01-01T00:00:00Z'));
   const records: SourceRecord[] = lines.map((line, offset) => ({ topic: 'test', partition: 0, offset: String(offset), key: null, value: Buffer.from(line, 'utf8'), timestamp: ts, headers: {} }));
   const events: Event[] = [];
   const dead: Record<string, unknown>[] = [];
-  processor.processBatch(records).forEach((o, i) => {
+  (await processor.processAll(records)).forEach((o, i) => {
     if (o.kind === 'events') events.push(...o.events);
     else dead.push({ reason: o.reason, stage: o.stage, error: o.error, record: lines[i] });
   });

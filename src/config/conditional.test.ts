@@ -1,6 +1,8 @@
 /** Conditional blocks in pipeline files: loading, positions of errors, labels, the published schema, and how events run through them. */
 import { describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadPipeline, isConditional, type PipelineDefinition } from './load.js';
 import { SourceErrors, formatSourceError } from './source.js';
@@ -127,5 +129,18 @@ describe('conditional blocks', () => {
     expect(validate(bad)).toBe(false);
     const badKey = JSON.parse(shell('[{ "if": "[a]", "then": [], "els": [] }]'));
     expect(validate(badKey)).toBe(false);
+  });
+
+  it('the published schema file accepts every example pipeline as written (what editors check)', () => {
+    const published = JSON.parse(readFileSync('schema/pipeline.schema.json', 'utf8'));
+    expect(published).toEqual(JSON.parse(JSON.stringify(buildPipelineJsonSchema(components)))); // not stale
+    // No defaults filled in: an editor validates the file as it is.
+    const validate = new Ajv({ strict: false }).compile(published);
+    const files = readdirSync('pipelines').filter((f) => f.endsWith('.json') && !f.endsWith('.test.json'));
+    expect(files).toContain('syslog-routing.json');
+    for (const f of files) {
+      const ok = validate(JSON.parse(readFileSync(join('pipelines', f), 'utf8')));
+      expect(ok, `${f}: ${JSON.stringify(validate.errors?.slice(0, 3))}`).toBe(true);
+    }
   });
 });

@@ -67,6 +67,23 @@ export class FilterError extends Error {
   }
 }
 
+/**
+ * A filter that needs an answer it does not have yet (a DNS lookup) throws this from
+ * `process` instead of blocking the partition: the runtime sets the record aside, lets other
+ * records go on, waits for `ready`, then processes the record again from its raw bytes. By
+ * then the filter has the answer (it keeps it at least until that re-run) and completes
+ * synchronously. `ready` must settle within the filter's own time limit; it may reject
+ * (a failed lookup is an answer too). Filters before the waiting one run again on the
+ * re-run, which is harmless because filters are deterministic (uuid excepted: its value is
+ * simply drawn again).
+ */
+export class AwaitBeforeRetry extends Error {
+  constructor(readonly ready: Promise<unknown>) {
+    super('the filter waits for an asynchronous answer; the runtime processes the record again once it is there');
+    this.name = 'AwaitBeforeRetry';
+  }
+}
+
 // ---------------------------------------------------------------- inputs
 
 /** One record as it came from the source, before decoding. */

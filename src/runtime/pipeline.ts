@@ -138,7 +138,16 @@ export class Pipeline implements RecordSink {
     this.pauseTimer.unref();
   }
 
-  private deliver({ record, settle }: AcceptedRecord, outcome: Outcome): void {
+  private deliver(accepted: AcceptedRecord, outcome: Outcome): void {
+    const { record, settle } = accepted;
+    if (outcome.kind === 'wait') {
+      // A filter awaits an answer (dns): the record waits aside, the records after it go on.
+      this.processor.afterWait(record, outcome).then(
+        (final) => this.deliver(accepted, final),
+        (err) => this.deliver(accepted, { kind: 'dead', reason: 'filter_error', error: (err as Error).message ?? String(err), stage: outcome.stage }),
+      );
+      return;
+    }
     const { stats } = this;
     const bytes = record.value?.length ?? 0;
     let finished = false;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileCondition } from '../core/condition.js';
-import { FilterError, type Filter } from '../core/component.js';
+import { AwaitBeforeRetry, FilterError, type Filter } from '../core/component.js';
 import { RecordProcessor, type ChainStep } from './processor.js';
 
 const record = (value: string) => ({ topic: 't', partition: 1, offset: '7', key: Buffer.from('k'), value: Buffer.from(value), timestamp: '1700000000000', headers: { h: Buffer.from('v') } });
@@ -49,6 +49,30 @@ describe('RecordProcessor', () => {
   it('turns a filter exception into a dead letter naming the stage', () => {
     const p = new RecordProcessor([step('boom', { process: () => { throw new FilterError('bad field'); } })], opts('plain', 1024));
     expect(p.process(record('x'))).toEqual({ kind: 'dead', reason: 'filter_error', error: 'bad field', stage: 'filter:boom' });
+  });
+  it('sets a record aside while a filter waits, re-runs it once the answer is there, and gives up after MAX_WAITS', async () => {
+    let answer: string | undefined;
+    let asked = 0;
+    const waiting = step('lookup', {
+      process: (e) => {
+        if (answer === undefined) {
+          asked++;
+          throw new AwaitBeforeRetry(Promise.resolve().then(() => void (answer = 'known')));
+        }
+        e.answer = answer;
+      },
+    });
+    const p = new RecordProcessor([step('before', { process: (e) => void (e.before = ((e.before as number) ?? 0) + 1) }), waiting], opts('plain'));
+    const [first, second] = p.processBatch([record('a'), record('b')]);
+    expect(first).toMatchObject({ kind: 'wait', stage: 'filter:lookup' });
+    expect(second).toMatchObject({ kind: 'wait' });
+    // The re-run starts from the raw record: earlier steps run once on the final event.
+    expect(await p.afterWait(record('a'), first)).toMatchObject({ kind: 'events', events: [{ message: 'a', before: 1, answer: 'known' }] });
+    expect(asked).toBe(2);
+
+    const never = new RecordProcessor([step('never', { process: () => { throw new AwaitBeforeRetry(Promise.reject(new Error('no answer'))); } })], opts('plain'));
+    const r = record('x');
+    expect(await never.afterWait(r, never.processBatch([r])[0])).toMatchObject({ kind: 'dead', reason: 'filter_timeout', stage: 'filter:never', error: expect.stringMatching(/after 16 re-runs/) });
   });
   it('dead-letters oversized records before decoding and undecodable ones', () => {
     expect(new RecordProcessor([], opts('plain', 3)).process(record('four'))).toMatchObject({ kind: 'dead', reason: 'too_large', stage: 'input' });

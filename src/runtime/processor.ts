@@ -12,7 +12,7 @@
  * on with the next record.
  */
 import vm from 'node:vm';
-import type { Filter, SourceRecord } from '../core/component.js';
+import { AwaitBeforeRetry, type Filter, type SourceRecord } from '../core/component.js';
 import { addTag, type Event } from '../core/event.js';
 import { formatIsoUtc } from '../core/joda.js';
 import { codecs, DecodeError, plainCodec, type Codec } from '../codecs/index.js';
@@ -45,7 +45,14 @@ type Node =
 
 export type Outcome =
   | { kind: 'events'; events: Event[] }
-  | { kind: 'dead'; reason: string; error: string; stage: string };
+  | { kind: 'dead'; reason: string; error: string; stage: string }
+  /** A filter awaits an asynchronous answer (AwaitBeforeRetry): pass the outcome to `afterWait`. */
+  | { kind: 'wait'; until: Promise<unknown>; stage: string };
+
+export type FinalOutcome = Exclude<Outcome, { kind: 'wait' }>;
+
+/** Re-runs of one record after waits; more means a filter that never gets its answer. */
+export const MAX_WAITS = 16;
 
 export interface ProcessorOptions {
   codec: string;
@@ -143,6 +150,28 @@ export class RecordProcessor {
     return outcomes;
   }
 
+  /**
+   * Completes an outcome: for a `wait`, waits, then processes the record again (guarded
+   * like any batch), as often as filters ask, at most MAX_WAITS times.
+   */
+  async afterWait(record: SourceRecord, outcome: Outcome): Promise<FinalOutcome> {
+    for (let waits = 0; outcome.kind === 'wait'; waits++) {
+      if (waits >= MAX_WAITS) {
+        outcome.until.catch(() => undefined); // a rejection no one awaits would crash the process
+        return { kind: 'dead', reason: 'filter_timeout', error: `a filter still waited for an answer after ${MAX_WAITS} re-runs`, stage: outcome.stage };
+      }
+      await outcome.until.catch(() => undefined);
+      outcome = this.processBatch([record])[0];
+    }
+    return outcome;
+  }
+
+  /** processBatch, then every wait completed: for callers that want final outcomes only (`sluice process`, `sluice test`). */
+  async processAll(records: readonly SourceRecord[]): Promise<FinalOutcome[]> {
+    const outcomes = this.processBatch(records);
+    return Promise.all(outcomes.map((o, i) => this.afterWait(records[i], o)));
+  }
+
   /** A record whose chain was interrupted in step `stepIndex`. */
   private timedOut(record: SourceRecord, stepIndex: number, skipped: Set<number>): Outcome {
     const step = this.steps[stepIndex];
@@ -221,8 +250,8 @@ export class RecordProcessor {
     return Array.isArray(result) ? { kind: 'events', events: result } : result;
   }
 
-  /** Runs `events` through `nodes`; a filter error ends the record's processing as a dead letter. */
-  private runNodes(events: Event[], nodes: Node[], skip?: ReadonlySet<number>): Event[] | Extract<Outcome, { kind: 'dead' }> {
+  /** Runs `events` through `nodes`; a filter error ends the record's processing as a dead letter, a wait sets it aside. */
+  private runNodes(events: Event[], nodes: Node[], skip?: ReadonlySet<number>): Event[] | Exclude<Outcome, { kind: 'events' }> {
     for (const node of nodes) {
       if (!('index' in node)) {
         // Each event takes exactly one branch, chosen before any of that branch's filters run.
@@ -254,6 +283,7 @@ export class RecordProcessor {
           try {
             result = step.filter.process(ev);
           } catch (err) {
+            if (err instanceof AwaitBeforeRetry) return { kind: 'wait', until: err.ready, stage: `filter:${step.label}` };
             return { kind: 'dead', reason: (err as { reason?: string }).reason ?? 'filter_error', error: (err as Error).message ?? String(err), stage: `filter:${step.label}` };
           }
         }

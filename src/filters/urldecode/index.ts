@@ -4,6 +4,7 @@
  * `+` is left alone unless `plusAsSpace` is set (form-encoded query strings). `charset`
  * names the encoding of the decoded bytes (Logstash's `charset`, e.g. `windows-1252`).
  */
+import { TextDecoder } from 'node:util';
 import { Type } from '@sinclair/typebox';
 import type { Filter, FilterSpec } from '../../core/component.js';
 import { addTag, getField, isPlainObject, parsePath, setField, type Event } from '../../core/event.js';
