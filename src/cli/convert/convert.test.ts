@@ -226,6 +226,34 @@ describe('convert: filters', () => {
     ]);
   });
 
+  it('the filters added for Logstash configs: xml, dns, cidr, syslog_pri, de_dot, prune, uuid, clone, json_encode', async () => {
+    const { pipeline, unconverted } = await convert(
+      wrap(`xml { source => "x" target => "doc" store_xml => true xpath => { "/a/b/text()" => "[b][text]" } force_array => false remove_namespaces => true }
+      dns { reverse => ["[source][ip]"] action => "replace" nameserver => { address => ["127.0.0.1:5353"] search => ["lan"] } timeout => 1 hit_cache_size => 100 failed_cache_ttl => 10 }
+      cidr { address => ["%{ip}"] network => ["10.0.0.0/8"] add_tag => ["internal"] }
+      syslog_pri { syslog_pri_field_name => "pri" use_labels => false }
+      de_dot { nested => true fields => ["a.b"] }
+      prune { whitelist_names => ["^msg$"] blacklist_values => { "msg" => "^debug" } }
+      uuid { target => "[event][id]" overwrite => true }
+      clone { clones => ["copy"] }
+      json_encode { source => "obj" target => "obj_json" }
+      fingerprint { method => "UUID" target => "id" }`),
+    );
+    expect(unconverted).toBe(0);
+    expect(pipeline.filters).toEqual([
+      { xml: { source: 'x', target: 'doc', storeXml: true, xpath: { '/a/b/text()': 'b.text' }, forceArray: false, removeNamespaces: true } },
+      { dns: { reverse: ['source.ip'], action: 'replace', nameserver: { address: ['127.0.0.1:5353'], search: ['lan'] }, timeout: 1, hitCacheSize: 100, failedCacheTtl: 10 } },
+      { cidr: { address: ['%{ip}'], network: ['10.0.0.0/8'], addTag: ['internal'] } },
+      { syslog_pri: { syslogPriFieldName: 'pri', useLabels: false, ecsCompatibility: 'v8' } },
+      { de_dot: { fields: ['a.b'], nested: true } },
+      { prune: { whitelistNames: ['^msg$'], blacklistValues: { msg: '^debug' } } },
+      { uuid: { target: 'event.id', overwrite: true } },
+      { clone: { clones: ['copy'], ecsCompatibility: 'v8' } },
+      { json_encode: { source: 'obj', target: 'obj_json' } },
+      { uuid: { target: 'id' } },
+    ]);
+  });
+
   it('an option with no equivalent is reported at its position; the rest of the filter is converted', async () => {
     const { pipeline, lines } = await convert(wrap('kv {\n source => "m"\n recursive => true\n}'));
     expect(pipeline.filters).toEqual([{ kv: { field: 'm' } }]);

@@ -429,6 +429,57 @@ const mutate: FilterMapper = (o) => {
   return { name: 'mutate', config, success: 'native' };
 };
 
+const xml: FilterMapper = (o) => {
+  const source = o.field('source');
+  if (source === undefined) throw new Unconvertible(o.pos, 'source is required');
+  const config: Json = { source };
+  setIf(config, 'target', o.field('target'));
+  setIf(config, 'storeXml', o.bool('store_xml'));
+  const xpath = o.stringMap('xpath');
+  if (xpath) config.xpath = Object.fromEntries(Object.entries(xpath).map(([k, v]) => [k, fieldRef(v)]));
+  setIf(config, 'forceArray', o.bool('force_array'));
+  setIf(config, 'forceContent', o.bool('force_content'));
+  setIf(config, 'removeNamespaces', o.bool('remove_namespaces'));
+  setIf(config, 'suppressEmpty', o.bool('suppress_empty'));
+  tags(o, config);
+  o.unconverted('namespaces', 'XPath with namespace prefixes has no equivalent; use remove_namespaces and unprefixed names');
+  o.unconverted('parse_options', 'no equivalent (sluice parses strictly)');
+  return { name: 'xml', config, success: 'native' };
+};
+
+const dns: FilterMapper = (o) => {
+  const config: Json = {};
+  setIf(config, 'reverse', o.list('reverse')?.map(fieldRef));
+  setIf(config, 'resolve', o.list('resolve')?.map(fieldRef));
+  const action = o.str('action');
+  if (action !== undefined) {
+    if (action !== 'append' && action !== 'replace') o.fail(o.attr('action')!, `unknown value "${action}"`);
+    config.action = action;
+  }
+  const ns = o.attr('nameserver');
+  if (ns) {
+    if (ns.value.kind === 'hash') {
+      const m = o.pairs('nameserver')!;
+      const get = (k: string) => m.find(([key]) => key === k)?.[1];
+      const list = (v: ValueNode | undefined) => (v ? (plainValue(v) instanceof Array ? (plainValue(v) as unknown[]).map(String) : [String(plainValue(v))]) : undefined);
+      const server: Json = { address: list(get('address')) ?? [] };
+      setIf(server, 'search', list(get('search')));
+      const ndots = get('ndots');
+      if (ndots) server.ndots = Number(plainValue(ndots));
+      config.nameserver = server;
+    } else config.nameserver = { address: o.list('nameserver') };
+  }
+  setIf(config, 'hostsfile', o.list('hostsfile'));
+  setIf(config, 'timeout', o.num('timeout'));
+  setIf(config, 'maxRetries', o.num('max_retries'));
+  setIf(config, 'hitCacheSize', o.num('hit_cache_size'));
+  setIf(config, 'hitCacheTtl', o.num('hit_cache_ttl'));
+  setIf(config, 'failedCacheSize', o.num('failed_cache_size'));
+  setIf(config, 'failedCacheTtl', o.num('failed_cache_ttl'));
+  setIf(config, 'tagOnTimeout', o.list('tag_on_timeout'));
+  return { name: 'dns', config, success: 'native' };
+};
+
 export const FILTER_MAPPERS: Record<string, FilterMapper> = {
   grok,
   date,
@@ -452,6 +503,8 @@ export const FILTER_MAPPERS: Record<string, FilterMapper> = {
   uuid,
   clone,
   json_encode: jsonEncode,
+  xml,
+  dns,
 };
 
 /** Filters with no equivalent, and what to do instead. */
