@@ -130,14 +130,22 @@ export class PluginOptions {
     return s === undefined ? undefined : fieldRef(s);
   }
 
+  /** All attributes of a repeated option: Logstash merges repeated list and hash options. */
+  private all(name: string): Attribute[] {
+    this.used.add(name);
+    return this.plugin.attributes.filter((a) => a.name === name);
+  }
+
   list(name: string): string[] | undefined {
-    const a = this.attr(name);
-    if (!a) return undefined;
-    const items = a.value.kind === 'array' ? a.value.items : [a.value];
-    return items.map((item) => {
-      const t = scalarText(item);
-      if (t === undefined) this.fail(a, `expected a list of strings, found ${describeValue(item)} in it`);
-      return t;
+    const attrs = this.all(name);
+    if (attrs.length === 0) return undefined;
+    return attrs.flatMap((a) => {
+      const items = a.value.kind === 'array' ? a.value.items : [a.value];
+      return items.map((item) => {
+        const t = scalarText(item);
+        if (t === undefined) this.fail(a, `expected a list of strings, found ${describeValue(item)} in it`);
+        return t;
+      });
     });
   }
 
@@ -164,15 +172,14 @@ export class PluginOptions {
    * form `[ "a", "b", "c", "d" ]`. Keys may repeat (grok's `match => ["message", p1, "message", p2]`).
    */
   pairs(name: string): Array<[string, ValueNode]> | undefined {
-    const a = this.attr(name);
-    if (!a) return undefined;
+    const attrs = this.all(name);
+    if (attrs.length === 0) return undefined;
+    return attrs.flatMap((a) => this.pairsOf(a));
+  }
+
+  private pairsOf(a: Attribute): Array<[string, ValueNode]> {
     const v = a.value;
-    if (v.kind === 'hash') {
-      return v.entries.map((e) => {
-        const key = scalarText(e.key);
-        return [key ?? '', e.value] as [string, ValueNode];
-      });
-    }
+    if (v.kind === 'hash') return v.entries.map((e) => [scalarText(e.key) ?? '', e.value] as [string, ValueNode]);
     if (v.kind === 'array') {
       if (v.items.length % 2 !== 0) this.fail(a, 'expected a hash or an array of key, value pairs (an even number of items)');
       const out: Array<[string, ValueNode]> = [];
