@@ -55,3 +55,13 @@ export async function pipelineProblem(pipeline: Json, baseDir: string): Promise<
 export function filtersProblem(filters: Json[], baseDir: string): Promise<string | undefined> {
   return pipelineProblem({ id: 'convert-check', ...PLACEHOLDER_IO, filters }, baseDir);
 }
+
+/** Why sluice refuses this kafka input config (with the filters that decorate it), or undefined. */
+export function inputProblem(kafka: Json, filters: Json[], baseDir: string): Promise<string | undefined> {
+  return pipelineProblem({ id: 'convert-check', input: { kafka }, output: PLACEHOLDER_IO.output, filters }, baseDir);
+}
+
+/** Why sluice refuses this elasticsearch output config (with the filters that route to it), or undefined. */
+export function outputProblem(elasticsearch: Json, filters: Json[], baseDir: string): Promise<string | undefined> {
+  return pipelineProblem({ id: 'convert-check', input: PLACEHOLDER_IO.input, output: { elasticsearch }, filters }, baseDir);
+}

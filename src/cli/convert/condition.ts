@@ -41,13 +41,13 @@ function operand(c: ConditionNode): string {
   return c.kind === 'bool' ? `(${text})` : text;
 }
 
-const SEGMENT = /^[^\]\s,'"[]+$/;
+const SEGMENT = /^[^\]\n,'"[]+$/;
 
 function rvalue(v: RValue): string {
   switch (v.kind) {
     case 'selector': {
       const bad = v.path.find((s) => !SEGMENT.test(s));
-      if (bad !== undefined) throw new Unconvertible(v.pos, `the field name "${bad}" (with spaces or quotes) cannot be referenced in a sluice condition`);
+      if (bad !== undefined) throw new Unconvertible(v.pos, `the field name "${bad}" (with quotes, commas or line breaks) cannot be referenced in a sluice condition`);
       return v.path.map((s) => `[${s}]`).join('');
     }
     case 'string':

@@ -21,7 +21,7 @@ import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { compileCondition } from '../../core/condition.js';
 import type { BranchNode, ConfigFile, PluginNode, Position, Statement } from './ast.js';
-import { filtersProblem, pipelineProblem } from './check.js';
+import { filtersProblem, inputProblem, outputProblem, pipelineProblem } from './check.js';
 import { commonOptions, placeholderFor, withCommon, type CommonOptions } from './common.js';
 import { convertCondition } from './condition.js';
 import { FILTER_MAPPERS, NO_EQUIVALENT, type EcsMode, type FilterConvertContext } from './filters.js';
@@ -90,11 +90,23 @@ export async function convertConfigs(files: string[], opts: ConvertOptions = {})
   const firstPos: Position = { file: files[0] ?? '<none>', line: 1, column: 1 };
 
   const input = convertInputs(sections.filter((s) => s.type === 'input').flatMap((s) => s.body), ctx, opts, id, firstPos);
+  const inputRefused = await inputProblem(input.config, input.head, ctx.baseDir);
+  if (inputRefused) {
+    report.unconverted(input.pos ?? firstPos, 'input kafka', `sluice refuses the converted input: ${inputRefused}; the input comes from \${KAFKA_BROKERS}, \${KAFKA_TOPIC}, \${KAFKA_GROUP_ID} instead`);
+    input.config = placeholderInput(opts, id);
+    input.head = [];
+  }
   const filterConverter = new FilterConverter(ctx);
   const filters: Json[] = [...input.head];
   for (const s of sections.filter((x) => x.type === 'filter')) filters.push(...(await filterConverter.statements(s.body)));
   const outputSections = sections.filter((s) => s.type === 'output');
   const output = await convertOutputs(outputSections.flatMap((s) => s.body), ctx, opts, id, outputSections.length > 0, firstPos);
+  const outputRefused = await outputProblem(output.config, output.tail, ctx.baseDir);
+  if (outputRefused) {
+    report.unconverted(output.pos ?? firstPos, 'output elasticsearch', `sluice refuses the converted output: ${outputRefused}; the output comes from \${ES_URL}, \${ES_INDEX} instead`);
+    output.config = placeholderOutput(opts, id);
+    output.tail = [];
+  }
   filters.push(...output.tail);
 
   const pipeline: Json = {
@@ -104,6 +116,10 @@ export async function convertConfigs(files: string[], opts: ConvertOptions = {})
     filters,
     output: { elasticsearch: output.config },
   };
+  const needed = [...new Set([...JSON.stringify(pipeline).matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]))];
+  if (needed.length) {
+    report.note(firstPos, 'environment', `the pipeline reads ${needed.join(', ')} from the environment, without a default (Logstash may have kept them in its keystore): set them, or VAR_FILE for a secret, before sluice validate and sluice run`);
+  }
   const problem = await pipelineProblem(pipeline, ctx.baseDir);
   if (problem) return { report, fatal: `the converted pipeline does not validate (a bug in convert; please report it with the config): ${problem}` };
   return { pipeline, report };
@@ -116,7 +132,20 @@ function sanitizeId(raw: string): string {
 
 // ---------------------------------------------------------------- inputs
 
-function convertInputs(statements: Statement[], ctx: FilterConvertContext, opts: ConvertOptions, id: string, firstPos: Position): { config: Json; head: Json[] } {
+function placeholderInput(opts: ConvertOptions, id: string): Json {
+  return {
+    brokers: [opts.brokers ?? '${KAFKA_BROKERS:-localhost:9092}'],
+    topics: opts.topics ?? [`\${KAFKA_TOPIC:-${id}}`],
+    groupId: opts.groupId ?? `\${KAFKA_GROUP_ID:-sluice-${id}}`,
+    codec: 'plain',
+  };
+}
+
+function placeholderOutput(opts: ConvertOptions, id: string): Json {
+  return { nodes: [opts.esUrl ?? '${ES_URL:-http://localhost:9200}'], index: opts.index ?? `\${ES_INDEX:-${id}-%{+yyyy.MM.dd}}` };
+}
+
+function convertInputs(statements: Statement[], ctx: FilterConvertContext, opts: ConvertOptions, id: string, firstPos: Position): { config: Json; head: Json[]; pos?: Position } {
   const kafka: Array<{ conv: KafkaConversion; pos: Position }> = [];
   const visit = (stmts: Statement[]) => {
     for (const s of stmts) {
@@ -141,12 +170,7 @@ function convertInputs(statements: Statement[], ctx: FilterConvertContext, opts:
   let config: Json;
   if (kafka.length === 0) {
     if (statements.length === 0) ctx.report.note(firstPos, 'input', 'no input section (a configuration fragment): the kafka input comes from --brokers/--topics/--group-id or ${KAFKA_BROKERS}, ${KAFKA_TOPIC}, ${KAFKA_GROUP_ID}');
-    config = {
-      brokers: [opts.brokers ?? '${KAFKA_BROKERS:-localhost:9092}'],
-      topics: opts.topics ?? [`\${KAFKA_TOPIC:-${id}}`],
-      groupId: opts.groupId ?? `\${KAFKA_GROUP_ID:-sluice-${id}}`,
-      codec: 'plain',
-    };
+    config = placeholderInput(opts, id);
   } else {
     config = { ...kafka[0].conv.config };
     const connectionOf = (c: Json) => JSON.stringify({ ...c, topics: undefined, topicPattern: undefined });
@@ -168,7 +192,7 @@ function convertInputs(statements: Statement[], ctx: FilterConvertContext, opts:
     if (kafka.length > 1 && k.conv.topics) entry.when = `[@metadata][kafka][topic] in [${k.conv.topics.map((t) => JSON.stringify(t)).join(', ')}]`;
     head.push(entry);
   }
-  return { config, head };
+  return { config, head, pos: kafka[0]?.pos };
 }
 
 // ---------------------------------------------------------------- filters
@@ -255,7 +279,7 @@ async function convertOutputs(
   id: string,
   hasSection: boolean,
   firstPos: Position,
-): Promise<{ config: Json; tail: Json[] }> {
+): Promise<{ config: Json; tail: Json[]; pos?: Position }> {
   const leaves: Array<{ conv: EsConversion; pos: Position }> = [];
   let conditional = false;
   const defaults = { index: opts.index, esUrl: opts.esUrl };
@@ -316,10 +340,7 @@ async function convertOutputs(
 
   if (leaves.length === 0) {
     if (!hasSection) ctx.report.note(firstPos, 'output', 'no output section (a configuration fragment): the elasticsearch output comes from --es-url/--index or ${ES_URL}, ${ES_INDEX}');
-    return {
-      config: { nodes: [opts.esUrl ?? '${ES_URL:-http://localhost:9200}'], index: opts.index ?? `\${ES_INDEX:-${id}-%{+yyyy.MM.dd}}` },
-      tail: [],
-    };
+    return { config: placeholderOutput(opts, id), tail: [] };
   }
   const config: Json = { ...leaves[0].conv.connection };
   if (opts.esUrl) config.nodes = [opts.esUrl];
@@ -331,7 +352,7 @@ async function convertOutputs(
   if (!conditional && leaves.length === 1) {
     const d = leaves[0].conv.destination;
     for (const k of DESTINATION_KEYS) if (d[k] !== undefined) config[k] = d[k];
-    return { config, tail: [] };
+    return { config, tail: [], pos: leaves[0].pos };
   }
 
   // Several outputs, or one behind a condition: route per event through @metadata.sluice.
@@ -364,5 +385,5 @@ async function convertOutputs(
       ctx.report.note(leaves[0].pos, `output elasticsearch ${k}`, `differs between the outputs; for events of an output without it the ${k} is empty, which sluice sends as none`);
     }
   }
-  return { config, tail: [...entries, { drop: {}, when: 'not [@metadata][sluice][output]', id: 'no-elasticsearch-output' }] };
+  return { config, tail: [...entries, { drop: {}, when: 'not [@metadata][sluice][output]', id: 'no-elasticsearch-output' }], pos: leaves[0].pos };
 }

@@ -43,10 +43,15 @@ function tags(o: PluginOptions, config: Json, name = 'tag_on_failure'): void {
   setIf(config, 'tagOnFailure', o.list(name));
 }
 
-/** A file the converted pipeline needs: it must exist where sluice will look, or the conversion of that option fails. */
+function exists(path: string, ctx: FilterConvertContext): boolean {
+  return path.includes('${') || existsSync(isAbsolute(path) ? path : resolve(ctx.baseDir, path));
+}
+
+const MISSING = 'does not exist here; copy it next to the pipeline (or fix the path) and convert again';
+
+/** A file the filter cannot work without: it must exist where sluice will look, or the filter is not converted. */
 function existingPath(o: PluginOptions, option: string, path: string, ctx: FilterConvertContext): string {
-  const where = isAbsolute(path) ? path : resolve(ctx.baseDir, path);
-  if (!existsSync(where)) o.fail(o.attr(option)!, `${path} does not exist here; copy it next to the pipeline (or fix the path) and convert again`);
+  if (!exists(path, ctx)) o.fail(o.attr(option)!, `${path} ${MISSING}`);
   return path;
 }
 
@@ -72,8 +77,14 @@ const grok: FilterMapper = (o, ctx) => {
   config.match = Object.fromEntries(Object.entries(match).map(([k, v]) => [k, v.length === 1 ? v[0] : v]));
   setIf(config, 'overwrite', o.list('overwrite')?.map(fieldRef));
   setIf(config, 'patternDefinitions', o.stringMap('pattern_definitions'));
+  // Missing pattern directories are left out (and reported): the expressions may only use
+  // the standard patterns; if they need the missing ones, sluice refuses the filter.
   const dirs = o.list('patterns_dir');
-  if (dirs) config.patternsDir = dirs.map((d) => existingPath(o, 'patterns_dir', d, ctx));
+  const found = (dirs ?? []).filter((d) => exists(d, ctx));
+  if (found.length) config.patternsDir = found;
+  if (dirs && found.length < dirs.length) {
+    ctx.report.unconverted(o.attr('patterns_dir')!.pos, 'filter grok option patterns_dir', `${dirs.filter((d) => !exists(d, ctx)).join(', ')} ${MISSING}`);
+  }
   setIf(config, 'patternsFilesGlob', o.str('patterns_files_glob'));
   setIf(config, 'breakOnMatch', o.bool('break_on_match'));
   setIf(config, 'namedCapturesOnly', o.bool('named_captures_only'));
@@ -204,7 +215,10 @@ const geoip: FilterMapper = (o, ctx) => {
   if (target !== undefined) config.target = target;
   else if (ctx.ecs === 'disabled') config.target = 'geoip';
   const db = o.str('database');
-  if (db !== undefined) config.databasePath = existingPath(o, 'database', db, ctx);
+  if (db !== undefined) {
+    if (exists(db, ctx)) config.databasePath = db;
+    else ctx.report.unconverted(o.attr('database')!.pos, 'filter geoip option database', `${db} ${MISSING}; the bundled DB-IP City Lite database is used meanwhile`);
+  }
   setIf(config, 'cacheSize', o.num('cache_size'));
   tags(o, config);
   if (ctx.ecs === 'disabled' || o.str('ecs_compatibility') === 'disabled') {

@@ -108,11 +108,15 @@ export function convertElasticsearchOutput(plugin: PluginNode, ctx: ConvertConte
     }
     connection.tls = tls;
   }
-  for (const f of [tls.ca, tls.cert, tls.key]) {
+  for (const key of ['ca', 'cert', 'key'] as const) {
+    const f = tls[key];
     if (typeof f === 'string' && !hasPlaceholder(f) && !f.includes('-----BEGIN') && !existsSync(f)) {
-      throw new Unconvertible(plugin.pos, `the file ${f} does not exist here; copy it next to the pipeline and fix the path`);
+      ctx.report.unconverted(plugin.pos, `output elasticsearch TLS ${key}`, `the file ${f} does not exist here; copy it next to the pipeline, set output.elasticsearch.tls.${key} and convert again`);
+      delete tls[key];
     }
   }
+  if (tls.key !== undefined && tls.cert === undefined) delete tls.key;
+  if (tls.cert !== undefined && tls.key === undefined) delete tls.cert;
 
   const timeout = o.num('timeout');
   if (timeout !== undefined) connection.requestTimeoutMs = Math.round(timeout * 1000);
@@ -138,6 +142,7 @@ export function convertElasticsearchOutput(plugin: PluginNode, ctx: ConvertConte
   if (ilm.length) {
     ctx.report.unconverted(o.attr(ilm[0])!.pos, `output elasticsearch option${ilm.length > 1 ? 's' : ''} ${ilm.join(', ')}`, 'sluice does not set up ILM; create the policy, template and write alias with the Elasticsearch API, then index into the alias');
   }
+  o.ignore('ecs_compatibility', 'only changes the templates Logstash installs');
   if (o.has('document_type')) o.ignore('document_type', 'mapping types were removed in Elasticsearch 7; the type is dropped');
 
   // Destination.
