@@ -70,14 +70,18 @@ describe('sluice convert on the Logstash corpus', () => {
 
   it('through the real CLI: a directory (concatenated as a conf.d) and single files, written with --allow-partial, pass sluice validate', () => {
     const targets = [join(CORPUS, 'logstash-docs'), join(CORPUS, 'logstash-docs', 'config-examples-syslog.conf'), join(CORPUS, 'logstash-docs', 'conf.d-fragment.conf')];
+    // Variables the configs read without a default are named by convert; validate runs with them set.
+    const env: Record<string, string> = {};
     targets.forEach((t, i) => {
       const r = runSluice(['convert', t, '--allow-partial', '-o', join(out, `cli-${i}.json`)]);
+      for (const m of r.stderr.matchAll(/the pipeline reads ([A-Z0-9_, ]+) from the environment/g)) for (const v of m[1].split(', ')) env[v] = 'set-by-test';
       expect([0, 1], r.stderr).toContain(r.code);
       expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
       expect(r.stderr).toMatch(/filter blocks converted/);
       for (const line of r.stderr.trim().split('\n').filter((l) => l.includes('not converted:'))) expect(line).toMatch(POSITION_LINE);
     });
-    const v = runSluice(['validate', ...targets.map((_, i) => join(out, `cli-${i}.json`))]);
+    expect(Object.keys(env)).toEqual(expect.arrayContaining(['KAFKA_PASSWORD', 'ES_API_KEY']));
+    const v = runSluice(['validate', ...targets.map((_, i) => join(out, `cli-${i}.json`))], { env });
     expect(v.stderr).toBe('');
     expect(v.code).toBe(0);
     // The fragment has no input or output: they come from placeholders, and nothing is missing.
