@@ -80,7 +80,7 @@ describe('sluice convert on the Logstash corpus', () => {
       expect(r.stderr).toMatch(/filter blocks converted/);
       for (const line of r.stderr.trim().split('\n').filter((l) => l.includes('not converted:'))) expect(line).toMatch(POSITION_LINE);
     });
-    expect(Object.keys(env)).toEqual(expect.arrayContaining(['KAFKA_PASSWORD', 'ES_API_KEY']));
+    expect(Object.keys(env)).toContain('KAFKA_PASSWORD');
     const v = runSluice(['validate', ...targets.map((_, i) => join(out, `cli-${i}.json`))], { env });
     expect(v.stderr).toBe('');
     expect(v.code).toBe(0);
