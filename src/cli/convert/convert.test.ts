@@ -46,6 +46,8 @@ describe('convert: kafka input', () => {
   });
 
   it("writes Logstash's defaults where sluice's differ (group logstash, topic logstash, start at latest)", async () => {
+    const list = await convert('input { kafka { bootstrap_servers => ["k1:9092", "k2:9092"] } }');
+    expect(list.pipeline.input.kafka.brokers).toEqual(['k1:9092,k2:9092']);
     const { pipeline } = await convert('input { kafka { } }');
     expect(pipeline.input.kafka).toMatchObject({ brokers: ['localhost:9092'], topics: ['logstash'], groupId: 'logstash', startFrom: 'latest', codec: 'plain' });
   });
@@ -252,6 +254,14 @@ describe('convert: filters', () => {
       { json_encode: { source: 'obj', target: 'obj_json' } },
       { uuid: { target: 'id' } },
     ]);
+  });
+
+  it('Logstash 1.x filter options type, tags and exclude_tags become a condition', async () => {
+    const { pipeline, unconverted } = await convert(wrap('mutate { type => "syslog" tags => ["a"] exclude_tags => ["b"] add_tag => ["x"] }'));
+    expect(unconverted).toBe(0);
+    expect(pipeline.filters).toEqual([{ mutate: { addTag: ['x'] }, when: '[type] == "syslog" and "a" in [tags] and "b" not in [tags]' }]);
+    const grok = await convert(wrap('grok { type => "web" match => ["message", "%{WORD:w}"] add_tag => ["x"] }'));
+    expect(grok.pipeline.filters[0]).toMatchObject({ if: '[type] == "web"', then: [{ grok: {} }, { mutate: {} }, { mutate: {} }] });
   });
 
   it('an option with no equivalent is reported at its position; the rest of the filter is converted', async () => {

@@ -216,9 +216,11 @@ class FilterConverter {
       common = commonOptions(o);
       const mapper = FILTER_MAPPERS[p.name];
       if (!mapper) throw new Unconvertible(p.pos, NO_EQUIVALENT[p.name] ?? `the filter ${p.name} has no equivalent in sluice`);
+      const legacy = legacyCondition(o);
       const mapped = mapper(o, this.ctx);
       o.finish();
-      const entries = withCommon(mapped, common, this.ctx);
+      let entries = withCommon(mapped, common, this.ctx);
+      if (legacy) entries = entries.length === 1 && entries[0].when === undefined ? [{ ...entries[0], when: legacy }] : [{ if: legacy, then: entries }];
       const problem = await filtersProblem(entries, this.ctx.baseDir);
       if (problem) throw new Unconvertible(p.pos, `sluice refuses the converted filter: ${problem}`);
       if (report.unconvertedCount === before) report.filtersConverted++;
@@ -260,6 +262,21 @@ class FilterConverter {
     if (last && last.condition === undefined) block.else = last.body;
     return [block];
   }
+}
+
+/**
+ * Logstash 1.x filters took `type`, `tags` and `exclude_tags` to choose their events (the
+ * filter ran only for events of that type, with all those tags and none of the excluded
+ * ones); configs of that age still use them. They become a condition.
+ */
+function legacyCondition(o: PluginOptions): string | undefined {
+  const parts: string[] = [];
+  const quote = (t: string) => JSON.stringify(t);
+  const type = o.has('type') ? o.str('type') : undefined;
+  if (type !== undefined) parts.push(`[type] == ${quote(type)}`);
+  for (const t of (o.has('tags') ? o.list('tags') : undefined) ?? []) parts.push(`${quote(t)} in [tags]`);
+  for (const t of (o.has('exclude_tags') ? o.list('exclude_tags') : undefined) ?? []) parts.push(`${quote(t)} not in [tags]`);
+  return parts.length ? parts.join(' and ') : undefined;
 }
 
 function isPlainFilter(entry: Json): boolean {

@@ -40,7 +40,8 @@ const TUNING = new Set([
 export function convertKafkaInput(plugin: PluginNode, ctx: ConvertContext): KafkaConversion {
   const o = new PluginOptions(plugin, ctx, 'input kafka');
   const config: Json = {};
-  const servers = o.str('bootstrap_servers') ?? 'localhost:9092';
+  // A list of servers is accepted too (one entry may itself hold a comma-separated list).
+  const servers = (o.list('bootstrap_servers') ?? ['localhost:9092']).join(',');
   config.brokers = [servers];
   const clientId = o.str('client_id');
   if (clientId !== undefined) config.clientId = clientId;
