@@ -12,7 +12,10 @@ import { rubyRegex, Unconvertible } from './values.js';
 export function convertCondition(c: ConditionNode): string {
   switch (c.kind) {
     case 'bool':
-      return `${operand(c.left)} ${c.op} ${operand(c.right)}`;
+      // A left operand with the same operator needs no parentheses (both languages group
+      // left to right), so a long `a or b or c …` chain stays flat instead of nesting deeper
+      // than conditions may.
+      return `${c.left.kind === 'bool' && c.left.op === c.op ? convertCondition(c.left) : operand(c.left)} ${c.op} ${operand(c.right)}`;
     case 'not':
       return `not ${c.operand.kind === 'value' ? convertCondition(c.operand) : `(${convertCondition(c.operand)})`}`;
     case 'compare':

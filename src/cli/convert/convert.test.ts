@@ -304,6 +304,10 @@ describe('convert: conditionals', () => {
     expect(c('[m] !~ "a/b"')).toBe('[m] !~ /a\\/b/');
     expect(c('[a] and ([b] or [c])')).toBe('[a] and ([b] or [c])');
     expect(c('[a] xor [b] nand [c]')).toBe('[a] xor ([b] nand [c])');
+    // A long chain stays flat (sluice conditions nest at most 64 levels).
+    const chain = Array.from({ length: 200 }, (_, i) => `[code] == ${i}`).join(' or ');
+    expect(c(chain)).toBe(chain);
+    expect(c('[a] or [b] and [c] or [d]')).toBe('[a] or ([b] and [c]) or [d]');
     expect(c('![a]')).toBe('not [a]');
     expect(c('!([a] == 1)')).toBe('not ([a] == 1)');
     expect(c('[s] not in ["a", 1]')).toBe('[s] not in ["a", 1]');
