@@ -22,7 +22,9 @@ describe('converted Logstash configs make the events Logstash documents', () => 
     const name = conf.replace(/\.conf$/, '');
     const r = await convertConfigs([join(DIR, conf)], { baseDir: out });
     expect(r.report.items.filter((i) => i.severity === 'unconverted')).toEqual([]);
-    writeFileSync(join(out, `${name}.json`), JSON.stringify(r.pipeline, null, 2));
+    // The cases check what events are made, not how fast: on a loaded CI machine a first
+    // grok can exceed the default 250 ms filter time limit and be tagged _groktimeout.
+    writeFileSync(join(out, `${name}.json`), JSON.stringify({ ...r.pipeline, limits: { filterTimeoutMs: 10_000 } }, null, 2));
     copyFileSync(join(DIR, `${name}.cases.json`), join(out, `${name}.test.json`));
   });
 
@@ -30,7 +32,7 @@ describe('converted Logstash configs make the events Logstash documents', () => 
     const cases = configs.reduce((n, conf) => n + JSON.parse(readFileSync(join(DIR, conf.replace(/\.conf$/, '.cases.json')), 'utf8')).cases.length, 0);
     expect(cases).toBeGreaterThanOrEqual(35);
     const r = runSluice(['test', out]);
-    expect(r.stdout).toContain(`${cases} passed, 0 failed`);
+    expect(r.stdout, r.stdout + r.stderr).toContain(`${cases} passed, 0 failed`);
     expect(r.code).toBe(0);
   });
 });
