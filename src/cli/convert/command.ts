@@ -6,8 +6,8 @@
  * written only with --allow-partial); 2 nothing to convert (no such file) or an internal
  * failure.
  */
-import { writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { convertConfigs, type ConvertOptions } from './convert.js';
 import { expandConfigPaths } from './paths.js';
 
@@ -30,9 +30,11 @@ export async function convertCommand(paths: string[], opts: ConvertCommandOption
     return 2;
   }
   const baseDir = opts.output ? dirname(resolve(opts.output)) : process.cwd();
+  // A conf.d directory names the pipeline better than its first file does.
+  const id = opts.id ?? (paths.length === 1 && isDirectory(paths[0]) ? basename(resolve(paths[0])) : undefined);
   let result;
   try {
-    result = await convertConfigs(files, { ...opts, baseDir });
+    result = await convertConfigs(files, { ...opts, id, baseDir });
   } catch (err) {
     // Never a bare stack trace: an unexpected failure is a bug, said as such.
     process.stderr.write(`sluice convert failed unexpectedly (a bug; please report it with the config): ${(err as Error).message}\n`);
@@ -59,4 +61,12 @@ export async function convertCommand(paths: string[], opts: ConvertCommandOption
     process.stderr.write(`wrote ${opts.output}${incomplete ? ' (partial)' : ''}\n`);
   } else process.stdout.write(text);
   return incomplete ? 1 : 0;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

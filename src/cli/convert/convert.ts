@@ -111,7 +111,7 @@ export async function convertConfigs(files: string[], opts: ConvertOptions = {})
 
   const pipeline: Json = {
     id,
-    description: `Converted by sluice convert from ${files.map((f) => basename(f)).join(', ')}`,
+    description: `Converted by sluice convert from ${files.length <= 5 ? files.map((f) => basename(f)).join(', ') : `${files.length} files (${basename(files[0])} … ${basename(files[files.length - 1])})`}`,
     input: { kafka: input.config },
     filters,
     output: { elasticsearch: output.config },
