@@ -6,7 +6,7 @@
  * share of filter blocks converted is printed. Then a quick fuzz: truncated and mangled
  * configs give a syntax error with a position or a conversion, never an exception.
  */
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -97,6 +97,13 @@ describe('sluice convert on the Logstash corpus', () => {
     expect(r.stderr).toMatch(/config-examples-apache\.conf:2:9: not converted: input stdin: sluice reads Kafka only/);
     expect(r.stderr).toMatch(/not written: some constructs could not be converted/);
     expect(runSluice(['convert', join(out, 'no-such.conf')]).code).toBe(2);
+    // A syntax error: its position and reason, exit 1, no stack trace.
+    const bad = join(out, 'bad.conf');
+    writeFileSync(bad, 'filter {\n  mutate { add_tag => ["x" }\n}\n');
+    const b = runSluice(['convert', bad]);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toContain(`${bad}:2:28: not converted: syntax error: expected "," or "]" in the array, found "}"; this file was not converted`);
+    expect(b.stderr).not.toMatch(/\n\s+at /);
   });
 });
 

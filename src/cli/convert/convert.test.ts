@@ -407,4 +407,17 @@ describe('convert: files', () => {
     expect((r.pipeline as any).filters).toEqual([{ mutate: { addTag: ['first'] } }, { mutate: { addTag: ['second'] } }]);
     expect(await pipelineProblem(r.pipeline!, dir)).toBeUndefined();
   });
+
+  it('expands globs in sorted order (*, ?, {a,b}, **), and says when nothing matches', async () => {
+    const g = join(dir, 'glob');
+    mkdirSync(join(g, 'sub'), { recursive: true });
+    for (const f of ['b.conf', 'a.conf', 'c.txt', 'sub/d.conf']) writeFileSync(join(g, f), 'filter { }');
+    const { expandConfigPaths } = await import('./paths.js');
+    const rel = (files: string[]) => files.map((f) => f.slice(g.length + 1));
+    expect(rel(expandConfigPaths([join(g, '*.conf')]).files)).toEqual(['a.conf', 'b.conf']);
+    expect(rel(expandConfigPaths([join(g, '{b,c}.*')]).files)).toEqual(['b.conf', 'c.txt']);
+    expect(rel(expandConfigPaths([join(g, '?.conf'), join(g, 'sub', '*')]).files)).toEqual(['a.conf', 'b.conf', 'sub/d.conf']);
+    expect(rel(expandConfigPaths([join(g, '**', '*.conf')]).files)).toEqual(['a.conf', 'b.conf', 'sub/d.conf']);
+    expect(expandConfigPaths([join(g, '*.nothing')])).toEqual({ files: [], problems: [`${join(g, '*.nothing')}: no file matches`] });
+  });
 });
