@@ -361,6 +361,14 @@ describe('convert: elasticsearch output', () => {
     });
   });
 
+  it('Logstash 1.x/2.x forms: elasticsearch host/port/protocol, grok pattern; ilm_enabled => false is only a note', async () => {
+    const { pipeline, unconverted, lines } = await convert(wrap('grok { pattern => "%{WORD:w}" }').replace('output { elasticsearch { index => "i" } }', 'output { elasticsearch { host => "es1" port => 9201 protocol => "http" ilm_enabled => false index => "i" } }'));
+    expect(unconverted).toBe(0);
+    expect(pipeline.filters[0].grok.match).toEqual({ message: '%{WORD:w}' });
+    expect(pipeline.output.elasticsearch.nodes).toEqual(['http://es1:9201']);
+    expect(lines.join('\n')).toMatch(/note output elasticsearch option ilm_enabled/);
+  });
+
   it('data streams become the data stream name with op type create; update actions are reported', async () => {
     const ds = await convert('output { elasticsearch { data_stream => "true" data_stream_dataset => "nginx" } }');
     expect(ds.pipeline.output.elasticsearch).toMatchObject({ index: 'logs-nginx-default', opType: 'create' });

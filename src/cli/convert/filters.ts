@@ -66,7 +66,9 @@ function regexSource(o: PluginOptions, option: string, source: string): string {
 
 const grok: FilterMapper = (o, ctx) => {
   const config: Json = {};
-  const pairs = o.pairs('match');
+  // Logstash 1.x wrote `pattern` (applied to message) instead of `match`.
+  const legacy = o.has('pattern') && !o.has('match') ? o.list('pattern')?.map((p) => ['message', { kind: 'string', value: p, pos: o.pos }] as [string, ValueNode]) : undefined;
+  const pairs = o.pairs('match') ?? legacy;
   if (!pairs || pairs.length === 0) throw new Unconvertible(o.pos, 'without match there is nothing to do');
   const match: Record<string, string[]> = {};
   for (const [field, v] of pairs) {

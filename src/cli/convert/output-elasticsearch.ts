@@ -55,7 +55,12 @@ export function convertElasticsearchOutput(plugin: PluginNode, ctx: ConvertConte
   const o = new PluginOptions(plugin, ctx, 'output elasticsearch');
   const connection: Json = {};
   const sslFlag = o.bool('ssl_enabled') ?? o.bool('ssl');
-  const hosts = o.list('hosts');
+  // Logstash 1.x/2.x wrote `host` (and `port`, `protocol`) instead of `hosts`.
+  const legacyPort = o.has('port') ? o.str('port') : undefined;
+  const legacyHosts = o.has('host') ? o.list('host')?.map((h) => (legacyPort && !/:\d+$/.test(h) ? `${h}:${legacyPort}` : h)) : undefined;
+  if (o.has('protocol')) o.ignore('protocol', 'sluice speaks HTTP');
+  if (o.has('cluster')) o.ignore('cluster', 'no equivalent needed over HTTP');
+  const hosts = o.list('hosts') ?? legacyHosts;
   if (o.has('cloud_id')) throw new Unconvertible(o.attr('cloud_id')!.pos, 'option cloud_id: give the deployment\'s Elasticsearch URL in nodes instead (Kibana shows it next to the cloud id)');
   const https = sslFlag ?? (hosts ?? []).some((h) => /^https:/i.test(h));
   connection.nodes = hosts && hosts.length ? hosts.map((h) => nodeUrl(h, https)) : [defaults.esUrl ?? `\${ES_URL:-${https ? 'https' : 'http'}://localhost:9200}`];
@@ -132,7 +137,12 @@ export function convertElasticsearchOutput(plugin: PluginNode, ctx: ConvertConte
     const a = o.attr('manage_template');
     return a !== undefined && a.value.kind !== 'array' && a.value.kind !== 'hash' && a.value.kind !== 'plugin' && String(a.value.value) === 'false';
   })();
-  const ilm = templateOptions.filter((n) => n.startsWith('ilm_'));
+  const ilmOff = (() => {
+    const a = o.attr('ilm_enabled');
+    return a !== undefined && a.value.kind !== 'array' && a.value.kind !== 'hash' && a.value.kind !== 'plugin' && String(a.value.value) === 'false';
+  })();
+  if (ilmOff) ctx.report.note(o.attr('ilm_enabled')!.pos, 'output elasticsearch option ilm_enabled', 'sluice does not set up ILM, as with ilm_enabled => false');
+  const ilm = templateOptions.filter((n) => n.startsWith('ilm_') && !(n === 'ilm_enabled' && ilmOff));
   const tmpl = templateOptions.filter((n) => !n.startsWith('ilm_') && !(n === 'manage_template' && manageFalse));
   for (const n of templateOptions) o.attr(n);
   if (manageFalse) ctx.report.note(o.attr('manage_template')!.pos, 'output elasticsearch option manage_template', 'sluice never installs templates, as with manage_template => false');
