@@ -103,7 +103,7 @@ const grok: FilterMapper = (o, ctx) => {
   return { name: 'grok', config, success: 'tag' };
 };
 
-const date: FilterMapper = (o, ctx) => {
+const date: FilterMapper = (o) => {
   const a = o.attr('match');
   if (!a) throw new Unconvertible(o.pos, 'without match there is nothing to do');
   const items = a.value.kind === 'array' ? a.value.items.map(scalarText) : [scalarText(a.value)];
@@ -113,7 +113,6 @@ const date: FilterMapper = (o, ctx) => {
   setIf(config, 'locale', o.str('locale'));
   setIf(config, 'target', o.field('target'));
   tags(o, config);
-  void ctx;
   return { name: 'date', config, success: 'tag' };
 };
 

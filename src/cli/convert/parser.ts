@@ -59,9 +59,7 @@ export function parseConfig(text: string, file: string, options: ParseOptions = 
 
 /** Parses one condition (the text between `if` and `{`), for tests and tools. */
 export function parseCondition(text: string, file = '<condition>'): ConditionNode {
-  const p = new Parser(text, file, {});
-  const cond = p.conditionOnly();
-  return cond;
+  return new Parser(text, file, {}).conditionOnly();
 }
 
 class Parser {
@@ -461,8 +459,9 @@ class Parser {
       const negate = this.peek('!~');
       this.i += 2;
       this.ws();
+      const rightAt = this.i;
       const right = this.rvalue();
-      if (right.kind !== 'regex' && right.kind !== 'string') this.fail('expected a /regex/ or a string after the match operator', right.pos ? this.i : this.i);
+      if (right.kind !== 'regex' && right.kind !== 'string') this.fail('expected a /regex/ or a string after the match operator', rightAt);
       return { kind: 'match', negate, left, right, pos };
     }
     if (this.peekWord('in')) {
