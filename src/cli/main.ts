@@ -8,6 +8,7 @@ import { processCommand } from './process.js';
 import { testCommand } from './test.js';
 import { replayCommand, REPLAY_EXIT_CODES } from './replay.js';
 import { doctorCommand } from './doctor.js';
+import { convertCommand, CONVERT_EXIT_CODES } from './convert/command.js';
 import { LOG_LEVELS } from './logger.js';
 import { installOutputScrubbing } from '../config/secrets.js';
 import { SLUICE_VERSION } from '../core/version.js';
@@ -22,9 +23,9 @@ const versionLine = `sluice ${SLUICE_VERSION} (Node.js ${process.version})`;
 program.name('sluice').description('Kafka → Elasticsearch indexing pipelines').version(versionLine, '-V, --version', 'print the version of sluice and of Node.js').showHelpAfterError();
 // Secrets never reach the terminal: what the diagnostic verbs print is scrubbed of every
 // secret the loaded pipelines hold (config/secrets.ts). `process` and `test` print the
-// user's data, which is left as it is.
+// user's data, and `convert` the pipeline it writes, which are left as they are.
 program.hook('preAction', (_program, action) => {
-  if (!['process', 'test'].includes(action.name())) installOutputScrubbing();
+  if (!['process', 'test', 'convert'].includes(action.name())) installOutputScrubbing();
   // `run` takes the signals over itself, together with its graceful stop.
   if (action.name() !== 'run') takeOverSignals();
 });
@@ -123,6 +124,36 @@ program
   .addHelpText('after', '\nEach check prints PASS, WARN or FAIL, with a fix hint for WARN and FAIL.\nExit codes: 0 no FAIL (WARNs allowed), 1 at least one FAIL, 2 the pipeline file is invalid.')
   .action(async (file: string, opts) => {
     process.exitCode = await doctorCommand(file, { timeoutMs: Number(opts.timeout), logLevel: opts.logLevel });
+  });
+
+program
+  .command('convert')
+  .description('translate Logstash .conf files into one sluice pipeline (JSON on stdout), reporting on stderr what has no equivalent')
+  .argument('<paths...>', 'Logstash config files, directories (all files, sorted by name) or globs, concatenated in Logstash\'s order')
+  .option('-o, --output <file>', 'write the pipeline to this file instead of stdout')
+  .option('--allow-partial', 'write the pipeline even when some constructs could not be converted (unconverted filters tag events _sluice_unconverted_<plugin>)')
+  .option('--id <id>', 'pipeline id (default: the first file\'s name)')
+  .option('--brokers <list>', 'Kafka brokers, for configs without a kafka input (default ${KAFKA_BROKERS:-localhost:9092})')
+  .option('--topics <list>', 'Kafka topics (comma-separated), for configs without a kafka input (default ${KAFKA_TOPIC:-<id>})')
+  .option('--group-id <id>', 'consumer group, for configs without a kafka input (default ${KAFKA_GROUP_ID:-sluice-<id>})')
+  .option('--es-url <url>', 'Elasticsearch URL, for configs without an elasticsearch output (default ${ES_URL:-http://localhost:9200})')
+  .option('--index <template>', 'index, for configs without an elasticsearch output or index (default ${ES_INDEX:-<id>-%{+yyyy.MM.dd}})')
+  .addOption(new Option('--ecs-compatibility <mode>', 'the pipeline.ecs_compatibility the configs were written for').choices(['disabled', 'v1', 'v8']).default('v8'))
+  .option('--support-escapes', 'read strings as with Logstash\'s config.support_escapes: true')
+  .addHelpText('after', `\nExit codes:\n${Object.entries(CONVERT_EXIT_CODES).map(([code, what]) => `  ${code}  ${what}`).join('\n')}`)
+  .action(async (paths: string[], opts) => {
+    process.exitCode = await convertCommand(paths, {
+      output: opts.output,
+      allowPartial: Boolean(opts.allowPartial),
+      id: opts.id,
+      brokers: opts.brokers,
+      topics: opts.topics ? String(opts.topics).split(',').map((t: string) => t.trim()).filter(Boolean) : undefined,
+      groupId: opts.groupId,
+      esUrl: opts.esUrl,
+      index: opts.index,
+      ecs: opts.ecsCompatibility,
+      supportEscapes: Boolean(opts.supportEscapes),
+    });
   });
 
 await program.parseAsync(process.argv);

@@ -90,8 +90,12 @@ export class ElasticsearchOutput implements Output {
     const index = this.index.render(event);
     const action: Record<string, string> = { _index: index };
     if (!this.config.autoId) action._id = this.documentId ? this.documentId.render(event) : item.defaultId;
-    if (this.routing) action.routing = this.routing.render(event);
-    if (this.ingestPipeline) action.pipeline = this.ingestPipeline.render(event);
+    // A template that renders empty means "none for this event" (as in Logstash), not an
+    // empty routing key or pipeline name, which Elasticsearch would reject.
+    const routing = this.routing?.render(event);
+    if (routing) action.routing = routing;
+    const pipeline = this.ingestPipeline?.render(event);
+    if (pipeline) action.pipeline = pipeline;
     let ndjson: string;
     try {
       ndjson = `{"${this.config.opType}":${JSON.stringify(action)}}\n${JSON.stringify(doc)}\n`;
