@@ -41,9 +41,9 @@ const POSITION_LINE = /^(.+):(\d+):(\d+): (not converted|note): /;
 describe('sluice convert on the Logstash corpus', () => {
   const all = units();
 
-  it('the corpus is there (Logstash docs, elastic/examples, HELK and HASecuritySolutions conf.d directories)', () => {
+  it('the corpus is there (Logstash docs, elastic/examples, and the pfelk and Malcolm conf.d directories)', () => {
     expect(all.length).toBeGreaterThanOrEqual(20);
-    expect(all.filter((u) => u.endsWith('.d'))).toHaveLength(2);
+    expect(all.filter((u) => u.endsWith('.d'))).toHaveLength(3);
   });
 
   it('converts every config into a pipeline that validates, reporting what it could not convert with its position', async () => {
@@ -65,7 +65,7 @@ describe('sluice convert on the Logstash corpus', () => {
     }
     const share = Math.round((1000 * converted) / seen) / 10;
     console.log(`${rows.join('\n')}\nfilter blocks converted over the corpus: ${converted} of ${seen} (${share} %)`);
-    expect(share).toBeGreaterThan(80);
+    expect(share).toBeGreaterThan(70);
   });
 
   it('through the real CLI: a directory (concatenated as a conf.d) and single files, written with --allow-partial, pass sluice validate', () => {
