@@ -6,6 +6,7 @@
  * share of filter blocks converted is printed. Then a quick fuzz: truncated and mangled
  * configs give a syntax error with a position or a conversion, never an exception.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { pipelineProblem } from '../src/cli/convert/check.js';
 import { convertConfigs } from '../src/cli/convert/convert.js';
 import { expandConfigPaths } from '../src/cli/convert/paths.js';
 import { LogstashSyntaxError, parseConfig } from '../src/cli/convert/parser.js';
-import { ROOT, runSluice } from './helpers/sluice.js';
+import { ROOT, runSluice, SLUICE } from './helpers/sluice.js';
 
 const CORPUS = join(ROOT, 'test', 'fixtures', 'logstash');
 const out = mkdtempSync(join(tmpdir(), 'sluice-convert-corpus-'));
@@ -36,6 +37,12 @@ function countFilterPlugins(stmts: Statement[]): number {
   return stmts.reduce((n, s) => n + (s.kind === 'plugin' ? 1 : s.clauses.reduce((m, c) => m + countFilterPlugins(c.body), 0)), 0);
 }
 
+/** `sluice validate` with nothing in the environment but PATH (no KAFKA_*, ES_* or other variable). */
+function validateInCleanEnv(files: string[]) {
+  const r = spawnSync(process.execPath, [SLUICE, 'validate', ...files], { cwd: ROOT, env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
 const POSITION_LINE = /^(.+):(\d+):(\d+): (not converted|note): /;
 
 describe('sluice convert on the Logstash corpus', () => {
@@ -50,11 +57,15 @@ describe('sluice convert on the Logstash corpus', () => {
     let seen = 0;
     let converted = 0;
     const rows: string[] = [];
+    const written: string[] = [];
     for (const unit of all) {
       const { files } = expandConfigPaths([unit]);
       const r = await convertConfigs(files, { baseDir: out });
       expect(r.fatal, unit).toBeUndefined();
       expect(await pipelineProblem(r.pipeline!, out), unit).toBeUndefined();
+      written.push(join(out, `corpus-${written.length}.json`));
+      writeFileSync(written[written.length - 1], JSON.stringify(r.pipeline, null, 2));
+      expect(JSON.stringify(r.pipeline), unit).not.toMatch(/\$\{[A-Za-z_][A-Za-z0-9_]*\}/); // every variable has a default
       // Nothing skipped silently: every filter plugin of the files is counted in the report.
       const plugins = files.reduce((n, f) => n + parseConfig(readFileSync(f, 'utf8'), f).sections.filter((s) => s.type === 'filter').reduce((m, s) => m + countFilterPlugins(s.body), 0), 0);
       expect(r.report.filtersSeen, unit).toBe(plugins);
@@ -66,22 +77,29 @@ describe('sluice convert on the Logstash corpus', () => {
     const share = Math.round((1000 * converted) / seen) / 10;
     console.log(`${rows.join('\n')}\nfilter blocks converted over the corpus: ${converted} of ${seen} (${share} %)`);
     expect(share).toBeGreaterThan(70);
+    // As written, in an environment where none of the variables the pipelines read is set.
+    const v = validateInCleanEnv(written);
+    expect(v.stderr).toBe('');
+    expect(v.code).toBe(0);
   });
 
   it('through the real CLI: a directory (concatenated as a conf.d) and single files, written with --allow-partial, pass sluice validate', () => {
-    const targets = [join(CORPUS, 'logstash-docs'), join(CORPUS, 'logstash-docs', 'config-examples-syslog.conf'), join(CORPUS, 'logstash-docs', 'conf.d-fragment.conf')];
-    // Variables the configs read without a default are named by convert; validate runs with them set.
-    const env: Record<string, string> = {};
+    const targets = [join(CORPUS, 'logstash-docs'), join(CORPUS, 'logstash-docs', 'config-examples-syslog.conf'), join(CORPUS, 'logstash-docs', 'conf.d-fragment.conf'), join(CORPUS, 'pfelk.d')];
+    const notes: string[] = [];
     targets.forEach((t, i) => {
       const r = runSluice(['convert', t, '--allow-partial', '-o', join(out, `cli-${i}.json`)]);
-      for (const m of r.stderr.matchAll(/the pipeline reads ([A-Z0-9_, ]+) from the environment/g)) for (const v of m[1].split(', ')) env[v] = 'set-by-test';
+      notes.push(...r.stderr.split('\n').filter((l) => l.includes('had no default')));
       expect([0, 1], r.stderr).toContain(r.code);
       expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
       expect(r.stderr).toMatch(/filter blocks converted/);
       for (const line of r.stderr.trim().split('\n').filter((l) => l.includes('not converted:'))) expect(line).toMatch(POSITION_LINE);
     });
-    expect(Object.keys(env)).toContain('KAFKA_PASSWORD');
-    const v = runSluice(['validate', ...targets.map((_, i) => join(out, `cli-${i}.json`))], { env });
+    // A variable read without a default gets one that validates, keeps its name (the environment still wins), and is a note at its first use.
+    expect(notes).toContainEqual(expect.stringMatching(/elasticsearch-output-data-stream\.conf:10:\d+: note: \$\{KAFKA_PASSWORD\} had no default; written as \$\{KAFKA_PASSWORD:-unset\}$/));
+    expect(readFileSync(join(out, 'cli-0.json'), 'utf8')).toContain('${KAFKA_PASSWORD:-unset}');
+    expect(readFileSync(join(out, 'cli-0.json'), 'utf8')).not.toMatch(/\$\{[A-Za-z_][A-Za-z0-9_]*\}/);
+    // sluice validate in a clean environment: none of the variables the pipelines read is set.
+    const v = validateInCleanEnv(targets.map((_, i) => join(out, `cli-${i}.json`)));
     expect(v.stderr).toBe('');
     expect(v.code).toBe(0);
     // The fragment has no input or output: they come from placeholders, and nothing is missing.

@@ -10,21 +10,20 @@ import { loadPipeline } from '../../config/load.js';
 import type { Env } from '../../config/source.js';
 import { components } from '../../registry.js';
 import { buildFilters } from '../../runtime/build.js';
+import { envDefault } from './env-defaults.js';
 import type { Json } from './input-kafka.js';
 
 /**
- * The pipeline as the check sees it: every `${VAR:-default}` takes its default and every
- * `${VAR}` a sample value of the right kind (a URL for nodes, host:port for brokers), so
- * that the check does not depend on the environment convert runs in (`sluice validate` in
- * the deployment's environment checks the real values).
+ * The pipeline as the check sees it in an empty environment: every `${VAR:-default}` takes
+ * its default, and every `${VAR}` the default convert gives it in the end (see
+ * env-defaults.ts), so that the check does not depend on the environment convert runs in.
  */
-function withSampleValues(value: unknown, key = ''): unknown {
+function withDefaults(value: unknown, key = ''): unknown {
   if (typeof value === 'string') {
-    const sample = key === 'nodes' ? 'http://localhost:9200' : key === 'brokers' ? 'localhost:9092' : 'placeholder';
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, _name: string, def: string | undefined) => def ?? sample);
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (match: string, _name: string, def: string | undefined, at: number) => def ?? envDefault(key, value, at, match.length));
   }
-  if (Array.isArray(value)) return value.map((v) => withSampleValues(v, key));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withSampleValues(v, k)]));
+  if (Array.isArray(value)) return value.map((v) => withDefaults(v, key));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withDefaults(v, k)]));
   return value;
 }
 
@@ -39,7 +38,7 @@ const PLACEHOLDER_IO = {
 export async function pipelineProblem(pipeline: Json, baseDir: string): Promise<string | undefined> {
   const file = join(baseDir, '(converted).json');
   try {
-    const def = loadPipeline(file, components, NO_ENV, JSON.stringify(withSampleValues(pipeline), null, 2));
+    const def = loadPipeline(file, components, NO_ENV, JSON.stringify(withDefaults(pipeline), null, 2));
     const silent = pino({ level: 'silent' });
     const { close } = await buildFilters(def, { pipelineId: def.id, baseDir: def.baseDir, logger: silent });
     await close();

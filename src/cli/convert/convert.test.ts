@@ -87,6 +87,41 @@ describe('convert: kafka input', () => {
     expect(flags.pipeline.input.kafka).toMatchObject({ brokers: ['k:9092'], topics: ['a'], groupId: 'g' });
     expect(flags.pipeline.output.elasticsearch).toEqual({ nodes: ['http://es:9200'], index: 'logs' });
   });
+
+  it('a ${VAR} without a default gets one that validates in an empty environment, keeps its name, and is a note at its first use', async () => {
+    const r = await convert(`input { kafka {
+      bootstrap_servers => "\${KAFKA_HOSTS}"
+      topics => ["\${TOPIC}"]
+    } }
+filter { mutate { add_field => { "env" => "\${DEPLOYMENT}" } } mutate { add_tag => ["\${DEPLOYMENT}"] } }
+output { elasticsearch { hosts => ["http://\${ES_HOST}:\${ES_PORT}"] index => "logs-\${DEPLOYMENT}" user => "\${ES_USER}" password => "\${ES_PASSWORD}" } }`);
+    expect(r.unconverted).toBe(0);
+    expect(r.pipeline.input.kafka).toMatchObject({ brokers: ['${KAFKA_HOSTS:-localhost:9092}'], topics: ['${TOPIC:-logstash}'] });
+    expect(r.pipeline.filters[0]).toEqual({ mutate: { addField: { env: '${DEPLOYMENT:-}' } } });
+    expect(r.pipeline.output.elasticsearch).toMatchObject({
+      nodes: ['http://${ES_HOST:-localhost}:${ES_PORT:-9200}'],
+      index: 'logs-${DEPLOYMENT:-}',
+      auth: { username: '${ES_USER:-unset}', password: '${ES_PASSWORD:-unset}' },
+    });
+    expect(JSON.stringify(r.pipeline)).not.toMatch(/\$\{[A-Za-z_][A-Za-z0-9_]*\}/);
+    // One note per variable and default, at the variable's first use, in the form the report prints.
+    const notes = r.report.format().split('\n').filter((l) => l.includes('had no default'));
+    expect(notes).toEqual([
+      `${r.file}:2:28: note: \${KAFKA_HOSTS} had no default; written as \${KAFKA_HOSTS:-localhost:9092}`,
+      `${r.file}:3:18: note: \${TOPIC} had no default; written as \${TOPIC:-logstash}`,
+      `${r.file}:5:43: note: \${DEPLOYMENT} had no default; written as \${DEPLOYMENT:-}`,
+      `${r.file}:6:36: note: \${ES_HOST} had no default; written as \${ES_HOST:-localhost}`,
+      `${r.file}:6:36: note: \${ES_PORT} had no default; written as \${ES_PORT:-9200}`,
+      `${r.file}:6:106: note: \${ES_USER} had no default; written as \${ES_USER:-unset}`,
+      `${r.file}:6:131: note: \${ES_PASSWORD} had no default; written as \${ES_PASSWORD:-unset}`,
+    ]);
+    // The same pipeline with the variables set: the environment wins.
+    const { loadPipeline } = await import('../../config/load.js');
+    const { components } = await import('../../registry.js');
+    const def = loadPipeline(join(dir, 'env.json'), components, { KAFKA_HOSTS: 'k1:9092', ES_HOST: 'es', ES_PORT: '9201', TOPIC: 'web' }, JSON.stringify(r.pipeline));
+    expect(def.input.config).toMatchObject({ brokers: ['k1:9092'], topics: ['web'] });
+    expect(def.output.config).toMatchObject({ nodes: ['http://es:9201'] });
+  });
 });
 
 describe('convert: filters', () => {
@@ -351,7 +386,7 @@ describe('convert: elasticsearch output', () => {
     expect(ok.unconverted).toBe(0);
     expect(ok.pipeline.output.elasticsearch).toEqual({
       nodes: ['https://es1:9200', 'https://es2:9200'],
-      auth: { username: 'logstash', password: '${ES_PW}' },
+      auth: { username: 'logstash', password: '${ES_PW:-unset}' },
       tls: { ca },
       opType: 'create',
       index: 'web-%{service.name}-%{+YYYY.MM.dd}',

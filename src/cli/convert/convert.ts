@@ -24,6 +24,7 @@ import type { BranchNode, ConfigFile, PluginNode, Position, Statement } from './
 import { filtersProblem, inputProblem, outputProblem, pipelineProblem } from './check.js';
 import { commonOptions, placeholderFor, withCommon, type CommonOptions } from './common.js';
 import { convertCondition } from './condition.js';
+import { firstUsesWithoutDefault, withEnvDefaults } from './env-defaults.js';
 import { FILTER_MAPPERS, NO_EQUIVALENT, type EcsMode, type FilterConvertContext } from './filters.js';
 import { convertKafkaInput, type Json, type KafkaConversion } from './input-kafka.js';
 import { convertElasticsearchOutput, type EsConversion } from './output-elasticsearch.js';
@@ -109,17 +110,13 @@ export async function convertConfigs(files: string[], opts: ConvertOptions = {})
   }
   filters.push(...output.tail);
 
-  const pipeline: Json = {
+  const pipeline: Json = withEnvDefaults({
     id,
     description: `Converted by sluice convert from ${files.length <= 5 ? files.map((f) => basename(f)).join(', ') : `${files.length} files (${basename(files[0])} … ${basename(files[files.length - 1])})`}`,
     input: { kafka: input.config },
     filters,
     output: { elasticsearch: output.config },
-  };
-  const needed = [...new Set([...JSON.stringify(pipeline).matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1]))];
-  if (needed.length) {
-    report.note(firstPos, 'environment', `the pipeline reads ${needed.join(', ')} from the environment, without a default (Logstash may have kept them in its keystore): set them, or VAR_FILE for a secret, before sluice validate and sluice run`);
-  }
+  }, firstUsesWithoutDefault(sections), firstPos, report);
   const problem = await pipelineProblem(pipeline, ctx.baseDir);
   if (problem) return { report, fatal: `the converted pipeline does not validate (a bug in convert; please report it with the config): ${problem}` };
   return { pipeline, report };

@@ -13,6 +13,7 @@ export interface ReportItem {
   pos: Position;
   /** What it is about: `filter ruby`, `output stdout`, `grok option timeout_millis`. */
   subject: string;
+  /** Why; empty when the subject says it all. */
   reason: string;
 }
 
@@ -39,7 +40,7 @@ export class Report {
     const sorted = [...this.items].sort(
       (a, b) => (a.pos.file < b.pos.file ? -1 : a.pos.file > b.pos.file ? 1 : 0) || a.pos.line - b.pos.line || a.pos.column - b.pos.column,
     );
-    const lines = sorted.map((i) => `${formatPosition(i.pos)}: ${i.severity === 'unconverted' ? 'not converted' : 'note'}: ${i.subject}: ${i.reason}`);
+    const lines = sorted.map((i) => `${formatPosition(i.pos)}: ${i.severity === 'unconverted' ? 'not converted' : 'note'}: ${i.subject}${i.reason ? `: ${i.reason}` : ''}`);
     const share = this.filtersSeen ? `${this.filtersConverted} of ${this.filtersSeen} filter blocks converted (${Math.round((100 * this.filtersConverted) / this.filtersSeen)} %)` : 'no filter blocks';
     lines.push(`${share}; ${this.unconvertedCount} construct(s) not converted, ${this.items.length - this.unconvertedCount} note(s)`);
     return `${lines.join('\n')}\n`;
