@@ -48,9 +48,9 @@ const POSITION_LINE = /^(.+):(\d+):(\d+): (not converted|note): /;
 describe('sluice convert on the Logstash corpus', () => {
   const all = units();
 
-  it('the corpus is there (Logstash docs, elastic/examples, and the pfelk and Malcolm conf.d directories)', () => {
+  it('the corpus is there (Logstash docs, elastic/examples, and the pfelk, Malcolm and RockNSM conf.d directories)', () => {
     expect(all.length).toBeGreaterThanOrEqual(20);
-    expect(all.filter((u) => u.endsWith('.d'))).toHaveLength(3);
+    expect(all.filter((u) => u.endsWith('.d'))).toHaveLength(4);
   });
 
   it('converts every config into a pipeline that validates, reporting what it could not convert with its position', async () => {
