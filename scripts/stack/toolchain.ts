@@ -88,7 +88,7 @@ function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; 
 }
 
 /** A pom under scripts/stack/<component>/. */
-export type Component = 'kafka' | 'elasticsearch' | 'elasticsearch8';
+export type Component = 'kafka' | 'kafka4' | 'elasticsearch' | 'elasticsearch8' | 'elasticsearch9' | 'opensearch';
 
 interface CachedClasspath {
   key: string;
@@ -168,15 +168,15 @@ function javaSources(dir: string): string[] {
 }
 
 /**
- * Compiles scripts/stack/elasticsearch/launcher/*.java (Elasticsearch 7) into
- * .stack/build/es-launcher once (again only when the source or the classpath changes).
- * Returns the classes directory.
+ * Compiles a classpath launcher (scripts/stack/<component>/launcher/*.java: Elasticsearch 7 in
+ * `elasticsearch`, OpenSearch in `opensearch`) into .stack/build/<component>-launcher once
+ * (again only when the source or the classpath changes). Returns the classes directory.
  */
-export async function compileEsLauncher(classpath: string[], log: (msg: string) => void = () => {}): Promise<string> {
-  const sources = javaSources(path.join(STACK_SRC, 'elasticsearch', 'launcher'));
+export async function compileEsLauncher(classpath: string[], log: (msg: string) => void = () => {}, component: 'elasticsearch' | 'opensearch' = 'elasticsearch'): Promise<string> {
+  const sources = javaSources(path.join(STACK_SRC, component, 'launcher'));
   const key = sha256(...sources.map((s) => fs.readFileSync(s)), classpath.join(path.delimiter));
-  const outDir = path.join(paths.build, 'es-launcher');
-  const keyFile = await compileOnce('Elasticsearch launcher', outDir, key, ['-cp', classpath.join(path.delimiter)], sources, log);
+  const outDir = path.join(paths.build, component === 'elasticsearch' ? 'es-launcher' : `${component}-launcher`);
+  const keyFile = await compileOnce(`${component === 'elasticsearch' ? 'Elasticsearch' : 'OpenSearch'} launcher`, outDir, key, ['-cp', classpath.join(path.delimiter)], sources, log);
   if (keyFile) fs.writeFileSync(keyFile, key);
   return path.join(outDir, 'classes');
 }

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { DeliveryResult, Output, OutputEvent } from '../../core/component.js';
 import { compileTemplate, type Template } from '../../core/template.js';
 import { backoffMs, classifyItem, isRetryableRequestError } from './bulk.js';
-import { EsConnection } from './client.js';
+import { describeCluster, EsConnection } from './client.js';
 import { isUserFacing } from '../../core/user-error.js';
 import type { ElasticsearchOutputConfig } from './index.js';
 import { noopMetrics, type ComponentMetrics } from '../../observe/observer.js';
@@ -28,6 +28,19 @@ interface Item {
 interface BulkResponseItem {
   status: number;
   error?: { type?: string; reason?: string; caused_by?: { type?: string; reason?: string } };
+}
+
+interface BulkResponse {
+  errors: boolean;
+  items: Record<string, BulkResponseItem>[];
+}
+
+/** The bulk response carried by a client error about a 2xx answer, if that is what it is. */
+function bulkResponseOf(err: unknown): BulkResponse | undefined {
+  const meta = (err as { meta?: { statusCode?: number; body?: unknown } }).meta;
+  const body = meta?.body as Partial<BulkResponse> | undefined;
+  if (!meta?.statusCode || meta.statusCode < 200 || meta.statusCode >= 300) return undefined;
+  return body && Array.isArray(body.items) ? (body as BulkResponse) : undefined;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -68,10 +81,10 @@ export class ElasticsearchOutput implements Output {
     // Retry the first contact: at 3 a.m. the output must wait for Elasticsearch, not crash.
     for (let attempt = 0; ; attempt++) {
       try {
-        const info = await this.connection.probe();
-        this.client = this.connection.createClient({ maxRetries: 0, requestTimeout: this.config.requestTimeoutMs, compression: false }, info.major);
-        if (info.assumed) this.logger.warn('GET / is forbidden to this user (no "monitor" privilege): assuming Elasticsearch 8.x or later');
-        this.logger.info({ version: info.version, auth: this.connection.describeAuth() }, 'connected to Elasticsearch');
+        const info = await this.connection.probe(undefined, this.config.distribution);
+        this.client = this.connection.createClient({ maxRetries: 0, requestTimeout: this.config.requestTimeoutMs, compression: false }, info);
+        if (info.assumed) this.logger.warn(`GET / is forbidden to this user (no "monitor" privilege): assuming ${info.distribution === 'opensearch' ? 'OpenSearch 2.x' : 'Elasticsearch 8.x'} or later`);
+        this.logger.info({ distribution: info.distribution, version: info.version, auth: this.connection.describeAuth() }, `connected to ${describeCluster(info)}`);
         return;
       } catch (err) {
         // Rejected credentials or an untrusted certificate: retrying cannot help, fail the start.
@@ -181,12 +194,16 @@ export class ElasticsearchOutput implements Output {
   private async attempt(items: Item[]): Promise<Item[]> {
     let body = '';
     for (const it of items) body += it.ndjson;
-    let response: { errors: boolean; items: Record<string, BulkResponseItem>[] };
+    let response: BulkResponse;
     const started = performance.now();
     try {
       response = (await this.client!.transport.request({ method: 'POST', path: '/_bulk', bulkBody: body })) as typeof response;
       this.metrics.bulkRequest((performance.now() - started) / 1000, response.errors ? 'item_errors' : 'ok');
     } catch (err) {
+      // A 2xx answer means the server executed the request: its items say what happened to
+      // each document, whatever the client thought of the answer (a product check, say).
+      const executed = bulkResponseOf(err);
+      if (executed) return this.handleItems(items, executed, started);
       const e = err as { name?: string; message?: string; meta?: { statusCode?: number } };
       this.metrics.bulkRequest((performance.now() - started) / 1000, 'failed', e.message);
       this.metrics.elasticsearchError(e.name === 'ResponseError' && e.meta?.statusCode ? `http_${e.meta.statusCode}` : (e.name ?? 'Error'));
@@ -206,6 +223,12 @@ export class ElasticsearchOutput implements Output {
       }
       return [];
     }
+    return this.handleItems(items, response);
+  }
+
+  /** Settles each item by its result in a bulk response; returns the items to retry. */
+  private handleItems(items: Item[], response: BulkResponse, started?: number): Item[] {
+    if (started !== undefined) this.metrics.bulkRequest((performance.now() - started) / 1000, response.errors ? 'item_errors' : 'ok');
     const retry: Item[] = [];
     response.items.forEach((entry, i) => {
       const it = items[i];
