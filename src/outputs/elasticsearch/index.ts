@@ -4,6 +4,8 @@ import type { OutputSpec } from '../../core/component.js';
 import { compileTemplate } from '../../core/template.js';
 import { ElasticsearchOutput } from './output.js';
 import { esAuthSchema, esTlsSchema } from './client.js';
+import { indexTemplateSchema } from './template.js';
+import { dataStreamSchema } from './data-stream.js';
 
 export const elasticsearchOutputConfig = Type.Object(
   {
@@ -24,6 +26,8 @@ export const elasticsearchOutputConfig = Type.Object(
       default: 'logs-%{+yyyy.MM.dd}',
       description: 'Target index: a template with `%{field}` and `%{+yyyy.MM.dd}` (the date of the event\'s `@timestamp`, UTC).',
     }),
+    dataStream: Type.Optional(dataStreamSchema),
+    template: Type.Optional(indexTemplateSchema),
     documentId: Type.Optional(
       Type.String({
         minLength: 1,
@@ -68,6 +72,6 @@ export const elasticsearch: OutputSpec<typeof elasticsearchOutputConfig> = {
   create(config, ctx) {
     for (const t of [config.index, config.documentId, config.routing, config.ingestPipeline]) if (t) compileTemplate(t);
     if (config.autoId && config.documentId) throw new Error('"autoId" and "documentId" exclude each other');
-    return new ElasticsearchOutput(config, ctx.logger.child({ component: 'elasticsearch' }), ctx.metrics);
+    return new ElasticsearchOutput(config, ctx.logger.child({ component: 'elasticsearch' }), ctx.metrics, ctx.baseDir);
   },
 };

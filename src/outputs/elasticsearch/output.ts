@@ -14,6 +14,8 @@ import { backoffMs, classifyItem, isRetryableRequestError } from './bulk.js';
 import { describeCluster, EsConnection } from './client.js';
 import { isUserFacing } from '../../core/user-error.js';
 import type { ElasticsearchOutputConfig } from './index.js';
+import { installTemplate, type TemplateOptions } from './template.js';
+import { DataStreamNaming, dataStreamIndex, dataStreamPattern } from './data-stream.js';
 import { noopMetrics, type ComponentMetrics } from '../../observe/observer.js';
 
 interface Item {
@@ -54,6 +56,8 @@ export class ElasticsearchOutput implements Output {
   /** The current partial batch has waited long enough and goes out as soon as a request slot frees. */
   private sendWhenFree = false;
   private readonly index: Template;
+  private readonly dataStream: DataStreamNaming | undefined;
+  private readonly opType: 'index' | 'create';
   private readonly documentId: Template | undefined;
   private readonly routing: Template | undefined;
   private readonly ingestPipeline: Template | undefined;
@@ -68,9 +72,13 @@ export class ElasticsearchOutput implements Output {
     private readonly config: ElasticsearchOutputConfig,
     private readonly logger: Logger,
     private readonly metrics: ComponentMetrics = noopMetrics,
+    private readonly baseDir = process.cwd(),
   ) {
     this.queue = new PQueue({ concurrency: config.concurrency });
-    this.index = compileTemplate(config.index);
+    this.dataStream = config.dataStream ? new DataStreamNaming(config.dataStream) : undefined;
+    // Data streams take only `create`; with our default ids a 409 then means "already indexed".
+    this.opType = config.dataStream ? 'create' : config.opType;
+    this.index = compileTemplate(config.dataStream ? dataStreamIndex(config.dataStream) : config.index);
     this.documentId = config.documentId ? compileTemplate(config.documentId) : undefined;
     this.routing = config.routing ? compileTemplate(config.routing) : undefined;
     this.ingestPipeline = config.ingestPipeline ? compileTemplate(config.ingestPipeline) : undefined;
@@ -85,6 +93,7 @@ export class ElasticsearchOutput implements Output {
         this.client = this.connection.createClient({ maxRetries: 0, requestTimeout: this.config.requestTimeoutMs, compression: false }, info);
         if (info.assumed) this.logger.warn(`GET / is forbidden to this user (no "monitor" privilege): assuming ${info.distribution === 'opensearch' ? 'OpenSearch 2.x' : 'Elasticsearch 8.x'} or later`);
         this.logger.info({ distribution: info.distribution, version: info.version, auth: this.connection.describeAuth() }, `connected to ${describeCluster(info)}`);
+        await installTemplate(this.connection, info, this.templateOptions(), this.logger);
         return;
       } catch (err) {
         // Rejected credentials or an untrusted certificate: retrying cannot help, fail the start.
@@ -96,17 +105,33 @@ export class ElasticsearchOutput implements Output {
     }
   }
 
+  /** What the managed index template is made for. */
+  templateOptions(): TemplateOptions {
+    const ds = this.config.dataStream;
+    const config = { manage: true, overwrite: false, ecs: true, ...this.config.template };
+    if (ds && config.pattern === undefined) config.pattern = dataStreamPattern(ds);
+    return { index: ds ? dataStreamIndex(ds) : this.config.index, dataStream: ds !== undefined, config, baseDir: this.baseDir };
+  }
+
   write(item: OutputEvent): void {
     const { event } = item;
+    let index: string;
+    if (this.dataStream) {
+      const named = this.dataStream.apply(event);
+      if ('error' in named) {
+        item.done({ ok: false, reason: 'es_rejected', error: named.error });
+        return;
+      }
+      index = named.name;
+    } else index = this.index.render(event);
     const { '@metadata': _metadata, ...doc } = event;
-    const index = this.index.render(event);
     const action: Record<string, string> = { _index: index };
     if (!this.config.autoId) action._id = this.documentId ? this.documentId.render(event) : item.defaultId;
     if (this.routing) action.routing = this.routing.render(event);
     if (this.ingestPipeline) action.pipeline = this.ingestPipeline.render(event);
     let ndjson: string;
     try {
-      ndjson = `{"${this.config.opType}":${JSON.stringify(action)}}\n${JSON.stringify(doc)}\n`;
+      ndjson = `{"${this.opType}":${JSON.stringify(action)}}\n${JSON.stringify(doc)}\n`;
     } catch (err) {
       item.done({ ok: false, reason: 'encode_failed', error: `event cannot be serialised: ${(err as Error).message}` });
       return;
@@ -233,7 +258,7 @@ export class ElasticsearchOutput implements Output {
     response.items.forEach((entry, i) => {
       const it = items[i];
       const result = Object.values(entry)[0];
-      switch (classifyItem(result.status, this.config.opType)) {
+      switch (classifyItem(result.status, this.opType)) {
         case 'indexed':
           it.done({ ok: true });
           break;
