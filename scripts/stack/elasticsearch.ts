@@ -10,7 +10,7 @@ import path from 'node:path';
 import { paths, roles, STACK_SRC, type EsFlavor } from './paths.js';
 import { logTail, markerArg, runningPid, startDetached, stopProcess } from './procs.js';
 import type { StackState } from './state.js';
-import { compileEs8, compileEsLauncher, JAVA, resolveClasspath, splitEs8Classpath, StackError } from './toolchain.js';
+import { compileEs8, compileEsLauncher, findJdk21, JAVA, resolveClasspath, splitEs8Classpath, StackError } from './toolchain.js';
 
 export const ES7_LAUNCHER_MAIN = 'dev.sluice.stack.EsLauncher';
 export const ES8_LAUNCHER_MAIN = 'dev.sluice.stack.es8.Es8Launcher';
@@ -35,7 +35,7 @@ function settingArgs(extra: Record<string, string>): string[] {
 export async function prepareElasticsearch(flavor: EsFlavor, log?: (m: string) => void): Promise<void> {
   if (flavor === '7') await compileEsLauncher(await resolveClasspath('elasticsearch', log), log);
   else if (flavor === 'opensearch') await compileEsLauncher(await resolveClasspath('opensearch', log), log, 'opensearch');
-  else await compileEs8(await resolveClasspath('elasticsearch8', log), log);
+  else await compileEs8(await resolveClasspath(flavor === '9' ? 'elasticsearch9' : 'elasticsearch8', log), log, flavor);
 }
 
 /** JVM flags shared by both launchers (those the distribution's jvm.options sets that matter here). */
@@ -90,8 +90,8 @@ export async function spawnElasticsearch(
     const main = flavor === '7' ? ES7_LAUNCHER_MAIN : OPENSEARCH_LAUNCHER_MAIN;
     args = [...commonJvmArgs(flavor), '-cp', [classes, ...classpath].join(path.delimiter), main, ...nodeSettings];
   } else {
-    const classpath = await resolveClasspath('elasticsearch8', log);
-    const { launcherClasses, rootPluginJar } = await compileEs8(classpath, log);
+    const classpath = await resolveClasspath(flavor === '9' ? 'elasticsearch9' : 'elasticsearch8', log);
+    const { launcherClasses, rootPluginJar } = await compileEs8(classpath, log, flavor);
     const { modulePath, netty4 } = splitEs8Classpath(classpath);
     args = [
       ...commonJvmArgs(flavor),
@@ -110,7 +110,8 @@ export async function spawnElasticsearch(
       ...nodeSettings,
     ];
   }
-  return startDetached(role, JAVA, args, paths.es(flavor));
+  // Elasticsearch 9 needs Java 21+; the others run on the default JDK (17).
+  return startDetached(role, flavor === '9' ? findJdk21().java : JAVA, args, paths.es(flavor));
 }
 
 export function stopEs(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM') {
