@@ -14,7 +14,7 @@ import { JAVA } from '../../scripts/stack/toolchain.js';
 import { currentKafkaVersion } from '../../scripts/stack/kafka-versions.js';
 import { resolveKafkaClasspath } from '../../scripts/stack/kafka.js';
 import { waitFor } from './services.js';
-import { fetchClusterMetadata } from '../../src/cli/doctor.js';
+import { fetchClusterMetadata } from '../../src/inputs/kafka/diagnostics.js';
 
 /** A port that was free a moment ago (nothing listens on it once this returns). */
 export function freePort(): Promise<number> {

@@ -5,6 +5,7 @@ import { compileTemplate } from '../../core/template.js';
 import { ElasticsearchOutput } from './output.js';
 import { esAuthSchema, esTlsSchema } from './client.js';
 import { indexTemplateSchema } from './template.js';
+import { elasticsearchDiagnostics } from './diagnostics.js';
 import { dataStreamSchema } from './data-stream.js';
 
 export const elasticsearchOutputConfig = Type.Object(
@@ -74,4 +75,5 @@ export const elasticsearch: OutputSpec<typeof elasticsearchOutputConfig> = {
     if (config.autoId && config.documentId) throw new Error('"autoId" and "documentId" exclude each other');
     return new ElasticsearchOutput(config, ctx.logger.child({ component: 'elasticsearch' }), ctx.metrics, ctx.baseDir);
   },
+  diagnose: elasticsearchDiagnostics,
 };
