@@ -10,7 +10,7 @@ import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import type { DeliveryResult, Output, OutputEvent } from '../../core/component.js';
 import { compileTemplate, type Template } from '../../core/template.js';
-import { backoffMs, classifyItem, isRetryableRequestError } from './bulk.js';
+import { backoffMs, bulkResponseOf, classifyItem, isRetryableRequestError, type BulkResponse } from './bulk.js';
 import { describeCluster, EsConnection } from './client.js';
 import { isUserFacing } from '../../core/user-error.js';
 import type { ElasticsearchOutputConfig } from './index.js';
@@ -27,23 +27,6 @@ interface Item {
   done: (r: DeliveryResult) => void;
 }
 
-interface BulkResponseItem {
-  status: number;
-  error?: { type?: string; reason?: string; caused_by?: { type?: string; reason?: string } };
-}
-
-interface BulkResponse {
-  errors: boolean;
-  items: Record<string, BulkResponseItem>[];
-}
-
-/** The bulk response carried by a client error about a 2xx answer, if that is what it is. */
-function bulkResponseOf(err: unknown): BulkResponse | undefined {
-  const meta = (err as { meta?: { statusCode?: number; body?: unknown } }).meta;
-  const body = meta?.body as Partial<BulkResponse> | undefined;
-  if (!meta?.statusCode || meta.statusCode < 200 || meta.statusCode >= 300) return undefined;
-  return body && Array.isArray(body.items) ? (body as BulkResponse) : undefined;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
