@@ -17,8 +17,10 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const STACK_DIR = path.join(ROOT, '.stack-compat');
-// Set before the stack modules load: they read it once.
+// Set before the stack modules load: they read it once. The classpaths and launchers that
+// `npm run stack:fetch` resolved and compiled into .stack/build are reused.
 process.env.SLUICE_STACK_DIR = STACK_DIR;
+process.env.SLUICE_STACK_BUILD_DIR ??= path.join(ROOT, '.stack', 'build');
 const { ensureStack, stopStack, StackError } = await import('./stack/index.js');
 type EsFlavor = import('./stack/index.js').EsFlavor;
 type KafkaVersion = import('./stack/index.js').KafkaVersion;

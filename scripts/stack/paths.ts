@@ -22,7 +22,8 @@ export const paths = {
   stateFile: path.join(STACK_DIR, 'state.json'),
   envFile: path.join(STACK_DIR, 'env'),
   lockFile: path.join(STACK_DIR, 'lock'),
-  build: path.join(STACK_DIR, 'build'),
+  /** Resolved classpaths and compiled launchers; SLUICE_STACK_BUILD_DIR shares one between stack dirs. */
+  build: path.resolve(process.env.SLUICE_STACK_BUILD_DIR ?? path.join(STACK_DIR, 'build')),
   logs: path.join(STACK_DIR, 'logs'),
   pids: path.join(STACK_DIR, 'pids'),
   kafka: path.join(STACK_DIR, 'kafka'),
