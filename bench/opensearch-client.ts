@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- opensearch-client <OpenSearch URL>`: bulk throughput of sluice's HTTP
  * path (the `@elastic/elasticsearch` transport with the product check off) against the
- * OpenSearch client, on the same NDJSON bodies and server, alternating, three rounds each.
+ * OpenSearch client, on the same NDJSON bodies and server: a warm-up round each, then ROUNDS
+ * (default 5) rounds each, alternating which goes first.
  * It backs the choice of one HTTP path in docs/opensearch.md. The OpenSearch client is not a
  * dependency of sluice: install it elsewhere (`npm i --prefix /tmp/osbench
  * @opensearch-project/opensearch`) and point OPENSEARCH_CLIENT at its entry file.
@@ -41,14 +42,21 @@ async function docsPerSecond(tag: string, send: (body: string) => Promise<unknow
   return (BATCHES * BATCH) / ((performance.now() - t0) / 1000);
 }
 
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const results: Record<string, number[]> = { sluice: [], opensearch: [] };
-for (let round = 0; round < 3; round++) {
-  results.sluice.push(await docsPerSecond('sluice', (b) => sluice.transport.request({ method: 'POST', path: '/_bulk', bulkBody: b })));
-  results.opensearch.push(await docsPerSecond('opensearch', (b) => openSearch.transport.request({ method: 'POST', path: '/_bulk', bulkBody: b })));
+const runSluice = async () => results.sluice.push(await docsPerSecond('sluice', (b) => sluice.transport.request({ method: 'POST', path: '/_bulk', bulkBody: b })));
+const runOpenSearch = async () => results.opensearch.push(await docsPerSecond('opensearch', (b) => openSearch.transport.request({ method: 'POST', path: '/_bulk', bulkBody: b })));
+// A warm-up round each (JIT, connections, the indices' first mapping update), not counted.
+await docsPerSecond('sluice', (b) => sluice.transport.request({ method: 'POST', path: '/_bulk', bulkBody: b }));
+await docsPerSecond('opensearch', (b) => openSearch.transport.request({ method: 'POST', path: '/_bulk', bulkBody: b }));
+for (let round = 0; round < ROUNDS; round++) {
+  // Alternate who goes first, so drift in the server's state favours neither.
+  if (round % 2 === 0) await runSluice().then(runOpenSearch);
+  else await runOpenSearch().then(runSluice);
 }
 process.stdout.write(`${info.distribution} ${info.version}, ${BATCHES} x ${BATCH} documents per round\n`);
 for (const [name, v] of Object.entries(results)) {
-  const median = [...v].sort((a, b) => a - b)[1];
+  const median = [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
   process.stdout.write(`${name.padEnd(11)} ${v.map((x) => Math.round(x)).join(' / ')} docs/s, median ${Math.round(median)}\n`);
 }
 await conn.request('DELETE', '/bench-client-*');
