@@ -37,6 +37,16 @@ async function main(): Promise<void> {
   await producer.disconnect();
   say(`» Produced ${lines.length} real access-log lines to topic ${topic}`);
 
+  // Dead letters of this run: what the pipeline's dead-letter topic grows by.
+  const dlqTopic = 'demo.dlq';
+  const dlqSize = async () => {
+    try {
+      return (await admin.fetchTopicOffsets(dlqTopic)).reduce((n, p) => n + Number(p.high), 0);
+    } catch {
+      return 0; // not created yet
+    }
+  };
+  const dlqBefore = await dlqSize();
   say('» Running: sluice run pipelines/demo.json');
   const env = { ...process.env, KAFKA_BROKERS: stack.kafkaBrokers.join(','), ES_URL: stack.esUrl, DEMO_TOPIC: topic, DEMO_INDEX_PREFIX: indexPrefix, DEMO_GROUP_ID: groupId, SLUICE_LOG_LEVEL: process.env.SLUICE_LOG_LEVEL ?? 'warn' };
   const child = spawn(process.execPath, [join(root, 'bin', 'sluice'), 'run', join(root, 'pipelines', 'demo.json')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
@@ -47,7 +57,15 @@ async function main(): Promise<void> {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`sluice exited early with code ${child.exitCode}`);
     const ends = await admin.fetchTopicOffsets(topic);
-    const committed = (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? [];
+    let committed: { partition: number; offset: string }[];
+    try {
+      committed = (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? [];
+    } catch (err) {
+      // A fresh broker's group coordinator may still be loading: ask again.
+      if (!(err as { retriable?: boolean }).retriable) throw err;
+      await sleep(250);
+      continue;
+    }
     const lag = ends.reduce((sum, e) => sum + Number(e.high) - Math.max(0, Number(committed.find((c) => c.partition === e.partition)?.offset ?? 0)), 0);
     if (lag === 0) break;
     if (Date.now() - started > 120_000) throw new Error(`not caught up after 120 s (lag ${lag})`);
@@ -56,6 +74,7 @@ async function main(): Promise<void> {
   say(`» Caught up in ${((Date.now() - started) / 1000).toFixed(1)} s; stopping sluice (SIGTERM)`);
   child.kill('SIGTERM');
   const code = await exited;
+  const deadLetters = (await dlqSize()) - dlqBefore;
   await admin.disconnect();
 
   const es = async (path: string, body?: unknown) => {
@@ -70,6 +89,7 @@ async function main(): Promise<void> {
   say(`Indexed documents: ${count} of ${lines.length} (sluice exited with code ${code})`);
   say(`Index: ${agg.aggregations.index.buckets.map((b: any) => b.key).join(', ')}`);
   say(`Lines that did not parse (tagged _grokparsefailure): ${dead}`);
+  say(`Dead letters (records added to ${dlqTopic}): ${deadLetters}`);
   say('Top status codes:');
   for (const b of agg.aggregations.status.buckets) say(`  ${String(b.key).padEnd(5)} ${b.doc_count}`);
   say('');
@@ -80,7 +100,7 @@ async function main(): Promise<void> {
     say('» Stopping the services the demo started (npm run stack:up keeps them running)');
     await stopStack();
   }
-  if (count !== lines.length || code !== 0) process.exitCode = 1;
+  if (count !== lines.length || code !== 0 || deadLetters !== 0) process.exitCode = 1;
 }
 
 main().catch(async (err) => {

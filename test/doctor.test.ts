@@ -22,14 +22,14 @@ import { freePort, startExtraBroker, type ExtraBroker } from './helpers/extra-br
 const run = uniqueName('doctor');
 let dir: string;
 
-function pipelineFile(name: string, p: { brokers: string; topics: string[]; groupId: string; esUrl: string; index: string; id?: string }): string {
+function pipelineFile(name: string, p: { brokers: string; topics: string[]; groupId: string; esUrl: string; index: string; id?: string; template?: object }): string {
   const file = join(dir, `${name}.json`);
   writeFileSync(
     file,
     JSON.stringify({
       id: p.id ?? `${run}-${name}`,
       input: { kafka: { brokers: [p.brokers], topics: p.topics, groupId: p.groupId } },
-      output: { elasticsearch: { nodes: [p.esUrl], index: p.index } },
+      output: { elasticsearch: { nodes: [p.esUrl], index: p.index, ...(p.template ? { template: p.template } : {}) } },
     }),
   );
   return file;
@@ -68,7 +68,8 @@ describe('doctor on a healthy pipeline', () => {
     // The group has read 3 of 5 records in partition 0 and all 7 in partition 1.
     await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '3' }, { partition: 1, offset: '7' }] });
     await admin.disconnect();
-    file = pipelineFile('healthy', { brokers: services().brokers.join(','), topics: [topic], groupId, esUrl: services().esUrl, index });
+    // Templates left to the operator here (template.manage false): doctor must find theirs.
+    file = pipelineFile('healthy', { brokers: services().brokers.join(','), topics: [topic], groupId, esUrl: services().esUrl, index, template: { manage: false } });
   }, 60_000);
 
   afterAll(async () => {
@@ -93,7 +94,7 @@ describe('doctor on a healthy pipeline', () => {
     expect(await admin.listTopics()).not.toContain(dlq);
     await admin.disconnect();
 
-    expect(line(r.lines, 'PASS', `elasticsearch ${new URL(services().esUrl).origin}`)).toMatch(/reachable, Elasticsearch \d+\.\d+\.\d+/);
+    expect(line(r.lines, 'PASS', `elasticsearch ${new URL(services().esUrl).origin}`)).toMatch(/reachable, (Elasticsearch|OpenSearch) \d+\.\d+\.\d+/);
     expect(r.stdout).toMatch(/^(PASS|WARN) {2}elasticsearch cluster health: (green|yellow)/m);
     expect(line(r.lines, 'PASS', `elasticsearch write to ${run}-web-*`)).toContain(`indexed a probe document into ${run}-web-sluice-doctor and deleted it and the index ${run}-web-sluice-doctor`);
     expect((await fetch(`${services().esUrl}/${run}-web-sluice-doctor`, { method: 'HEAD' })).status).toBe(404);
@@ -107,6 +108,13 @@ describe('doctor on a healthy pipeline', () => {
     const r = doctor(file);
     expect(r.code, r.stdout).toBe(0);
     expect(line(r.lines, 'PASS', 'elasticsearch index template')).toContain(`${run}-tpl (${run}-web-*) applies to ${run}-web-`);
+  });
+
+  it('says which template sluice installs on start when it manages them (the default)', () => {
+    const managed = pipelineFile('managed', { brokers: services().brokers.join(','), topics: [topic], groupId, esUrl: services().esUrl, index: `${run}-managed-%{+yyyy.MM.dd}` });
+    const r = doctor(managed);
+    expect(r.code, r.stdout).toBe(0);
+    expect(line(r.lines, 'PASS', 'elasticsearch index template')).toContain(`sluice installs sluice-${run}-managed for ${run}-managed-* on start`);
   });
 });
 

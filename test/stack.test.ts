@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import { Client } from '@elastic/elasticsearch';
 import { describe, expect, inject, it } from 'vitest';
-import { consoleConsume, consoleProduce, kafkaTool, stackPaths, type CompressionCodec } from '../scripts/stack/index.js';
+import { consoleConsume, consoleProduce, kafkaTool, DUMP_LOG_SEGMENTS, stackPaths, type CompressionCodec } from '../scripts/stack/index.js';
 
 const brokers = (inject('KAFKA_BROKERS') ?? process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
 const esUrl = inject('ES_URL') ?? process.env.ES_URL ?? '';
@@ -116,7 +116,7 @@ describe('local stack', () => {
             .find((dir) => fs.existsSync(dir))
         : undefined;
       if (partitionDir) {
-        const dump = await kafkaTool('kafka.tools.DumpLogSegments', ['--files', path.join(partitionDir, '00000000000000000000.log')]);
+        const dump = await kafkaTool(DUMP_LOG_SEGMENTS, ['--files', path.join(partitionDir, '00000000000000000000.log')]);
         expect(dump.code).toBe(0);
         expect(dump.stdout).toContain(`compresscodec: ${codec}`);
       }

@@ -1,15 +1,27 @@
 /**
- * `npm run stack:up [-- --brokers N] [--es 7|8] [--clean]`, `npm run stack:down`,
- * `npm run stack:status`, and `tsx scripts/stack/cli.ts fetch [--es 7|8|all]` (download and
+ * `npm run stack:up [-- --brokers N] [--es 7|8|9|opensearch] [--kafka 3|4] [--clean]`,
+ * `npm run stack:down`, `npm run stack:status`, and
+ * `npm run stack:fetch [-- --es 7|8|9|opensearch|all] [--kafka 3|4|all]` (download and
  * compile only, for CI).
  */
 import { parseArgs } from 'node:util';
 import { ensureStack, fetchStack, otherStackUsers, stackStatus, stopStack } from './stack.js';
 import { paths, type EsFlavor } from './paths.js';
 import { StackError } from './toolchain.js';
+import { parseKafkaVersion, type KafkaVersion } from './kafka-versions.js';
 
-const USAGE = 'usage: npm run stack:up [-- --brokers N] [--es 7|8] [--clean] | tsx scripts/stack/cli.ts fetch [--es 7|8|all] | npm run stack:down | npm run stack:status';
+const USAGE =
+  'usage: npm run stack:up [-- --brokers N] [--es 7|8|9|opensearch] [--kafka 3|4] [--clean] | npm run stack:fetch [-- --es 7|8|9|opensearch|all] [--kafka 3|4|all] | npm run stack:down | npm run stack:status';
 const log = (msg: string) => console.error(`[stack] ${msg}`);
+
+function kafkaOption(value: string | undefined): KafkaVersion | 'all' | undefined {
+  if (value === 'all') return 'all';
+  try {
+    return parseKafkaVersion(value, '--kafka');
+  } catch (err) {
+    throw new StackError((err as Error).message);
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -17,13 +29,15 @@ async function main(argv: string[]): Promise<number> {
     case 'up': {
       const { values } = parseArgs({
         args: rest,
-        options: { brokers: { type: 'string' }, clean: { type: 'boolean', default: false }, es: { type: 'string' } },
+        options: { brokers: { type: 'string' }, clean: { type: 'boolean', default: false }, es: { type: 'string' }, kafka: { type: 'string' } },
         strict: true,
       });
       const brokers = values.brokers === undefined ? undefined : Number(values.brokers);
       const t0 = Date.now();
       // The CLI always manages the local stack, even if the shell exports KAFKA_BROKERS/ES_URL.
-      const stack = await ensureStack({ brokers, clean: values.clean, es: values.es as EsFlavor | undefined, useEnv: false, log });
+      const kafka = kafkaOption(values.kafka);
+      if (kafka === 'all') throw new StackError('--kafka all is for fetch; stack:up runs one Kafka (3 or 4)');
+      const stack = await ensureStack({ brokers, clean: values.clean, es: values.es as EsFlavor | undefined, kafka, useEnv: false, log });
       const secs = ((Date.now() - t0) / 1000).toFixed(1);
       log(stack.started ? `stack is up (${secs}s)` : `stack was already up (${secs}s)`);
       console.log(`KAFKA_BROKERS=${stack.kafkaBrokers.join(',')}`);
@@ -32,10 +46,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'fetch': {
-      const { values } = parseArgs({ args: rest, options: { es: { type: 'string' } }, strict: true });
+      const { values } = parseArgs({ args: rest, options: { es: { type: 'string' }, kafka: { type: 'string' } }, strict: true });
       const t0 = Date.now();
-      await fetchStack({ es: values.es as EsFlavor | 'all' | undefined, log });
-      log(`Kafka and Elasticsearch are downloaded and the launchers compiled (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+      await fetchStack({ es: values.es as EsFlavor | 'all' | undefined, kafka: kafkaOption(values.kafka), log });
+      log(`Kafka and the search engine(s) are downloaded and the launchers compiled (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
       return 0;
     }
     case 'down': {

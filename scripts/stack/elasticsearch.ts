@@ -1,7 +1,8 @@
 /**
- * A real Elasticsearch node run by one of our launchers from the Maven Central jars:
- * 7.17 (elasticsearch/launcher, the default) or 8.19 (elasticsearch8/launcher). Data lives in
- * .stack/es/data (7) or .stack/es8/data (8) and survives restarts. Both use the same ports;
+ * A real Elasticsearch or OpenSearch node run by one of our launchers from the Maven Central
+ * jars: Elasticsearch 7.17 (elasticsearch/launcher), 8.19 (elasticsearch8/launcher, the
+ * default), 9.x (elasticsearch9, on Java 21+) or OpenSearch 2.19 (opensearch/launcher). Data
+ * lives in .stack/<es|es8|es9|opensearch>/data and survives restarts. All use the same ports;
  * only one runs at a time.
  */
 import fs from 'node:fs';
@@ -9,10 +10,11 @@ import path from 'node:path';
 import { paths, roles, STACK_SRC, type EsFlavor } from './paths.js';
 import { logTail, markerArg, runningPid, startDetached, stopProcess } from './procs.js';
 import type { StackState } from './state.js';
-import { compileEs8, compileEsLauncher, JAVA, resolveClasspath, splitEs8Classpath, StackError } from './toolchain.js';
+import { compileEs8, compileEsLauncher, findJdk21, JAVA, resolveClasspath, splitEs8Classpath, StackError } from './toolchain.js';
 
 export const ES7_LAUNCHER_MAIN = 'dev.sluice.stack.EsLauncher';
 export const ES8_LAUNCHER_MAIN = 'dev.sluice.stack.es8.Es8Launcher';
+export const OPENSEARCH_LAUNCHER_MAIN = 'dev.sluice.stack.opensearch.OpenSearchLauncher';
 const ES_HEAP = process.env.SLUICE_STACK_ES_HEAP ?? '1g';
 
 type EsState = NonNullable<StackState['es']>;
@@ -32,7 +34,8 @@ function settingArgs(extra: Record<string, string>): string[] {
 /** Downloads (first time) and compiles what the given Elasticsearch needs. */
 export async function prepareElasticsearch(flavor: EsFlavor, log?: (m: string) => void): Promise<void> {
   if (flavor === '7') await compileEsLauncher(await resolveClasspath('elasticsearch', log), log);
-  else await compileEs8(await resolveClasspath('elasticsearch8', log), log);
+  else if (flavor === 'opensearch') await compileEsLauncher(await resolveClasspath('opensearch', log), log, 'opensearch');
+  else await compileEs8(await resolveClasspath(flavor === '9' ? 'elasticsearch9' : 'elasticsearch8', log), log, flavor);
 }
 
 /** JVM flags shared by both launchers (those the distribution's jvm.options sets that matter here). */
@@ -53,7 +56,7 @@ function commonJvmArgs(flavor: EsFlavor): string[] {
     '-Dio.netty.noUnsafe=true',
     '-Dio.netty.noKeySetOptimization=true',
     '-Dio.netty.recycler.maxCapacityPerThread=0',
-    `-Des.path.home=${paths.esHome(flavor)}`,
+    `-D${flavor === 'opensearch' ? 'opensearch' : 'es'}.path.home=${paths.esHome(flavor)}`,
   ];
 }
 
@@ -80,13 +83,15 @@ export async function spawnElasticsearch(
     ...settingArgs(extraSettings),
   ];
   let args: string[];
-  if (flavor === '7') {
-    const classpath = await resolveClasspath('elasticsearch', log);
-    const classes = await compileEsLauncher(classpath, log);
-    args = [...commonJvmArgs(flavor), '-cp', [classes, ...classpath].join(path.delimiter), ES7_LAUNCHER_MAIN, ...nodeSettings];
+  if (flavor === '7' || flavor === 'opensearch') {
+    const component = flavor === '7' ? 'elasticsearch' : 'opensearch';
+    const classpath = await resolveClasspath(component, log);
+    const classes = await compileEsLauncher(classpath, log, component);
+    const main = flavor === '7' ? ES7_LAUNCHER_MAIN : OPENSEARCH_LAUNCHER_MAIN;
+    args = [...commonJvmArgs(flavor), '-cp', [classes, ...classpath].join(path.delimiter), main, ...nodeSettings];
   } else {
-    const classpath = await resolveClasspath('elasticsearch8', log);
-    const { launcherClasses, rootPluginJar } = await compileEs8(classpath, log);
+    const classpath = await resolveClasspath(flavor === '9' ? 'elasticsearch9' : 'elasticsearch8', log);
+    const { launcherClasses, rootPluginJar } = await compileEs8(classpath, log, flavor);
     const { modulePath, netty4 } = splitEs8Classpath(classpath);
     args = [
       ...commonJvmArgs(flavor),
@@ -105,7 +110,8 @@ export async function spawnElasticsearch(
       ...nodeSettings,
     ];
   }
-  return startDetached(role, JAVA, args, paths.es(flavor));
+  // Elasticsearch 9 needs Java 21+; the others run on the default JDK (17).
+  return startDetached(role, flavor === '9' ? findJdk21().java : JAVA, args, paths.es(flavor));
 }
 
 export function stopEs(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM') {

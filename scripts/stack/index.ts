@@ -31,6 +31,7 @@ export {
   CONSOLE_CONSUMER,
   TOPIC_COMMAND,
   CONSUMER_GROUP_COMMAND,
+  DUMP_LOG_SEGMENTS,
   type ToolResult,
   type CompressionCodec,
   type ConsoleProduceOptions,
@@ -38,6 +39,7 @@ export {
 } from './kafka.js';
 export { StackError } from './toolchain.js';
 export { paths as stackPaths, type EsFlavor } from './paths.js';
+export { currentKafkaVersion, type KafkaVersion } from './kafka-versions.js';
 export {
   makeCertificates,
   startSecureKafka,

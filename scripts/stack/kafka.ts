@@ -8,21 +8,32 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import kafkajs from 'kafkajs';
-import { paths, roles, STACK_SRC, PROJECT_ROOT } from './paths.js';
+import { paths, roles, PROJECT_ROOT } from './paths.js';
 import { logTail, markerArg, runningPid, startDetached, stopProcess } from './procs.js';
 import type { StackState } from './state.js';
 import { JAVA, resolveClasspath, StackError } from './toolchain.js';
+import { currentKafkaVersion, kafkaComponent, kafkaLogConfigArg, kafkaToolClasses, type KafkaVersion } from './kafka-versions.js';
 
 const { Kafka, logLevel } = kafkajs;
 
-/** Broker main class (Scala, in kafka_2.13) and the KRaft storage formatter. */
+/** Broker main class (Scala, in kafka_2.13), the same in 3.9 and 4.x. */
 export const KAFKA_MAIN = 'kafka.Kafka';
-export const STORAGE_TOOL = 'kafka.tools.StorageTool';
-/** Tool classes of Kafka 3.9 (the console producer is still the Scala one in core). */
-export const CONSOLE_PRODUCER = 'kafka.tools.ConsoleProducer';
-export const CONSOLE_CONSUMER = 'org.apache.kafka.tools.consumer.ConsoleConsumer';
-export const TOPIC_COMMAND = 'org.apache.kafka.tools.TopicCommand';
-export const CONSUMER_GROUP_COMMAND = 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand';
+/**
+ * Tool names for kafkaTool(), valid for the Kafka the stack runs (class names moved in 4.0;
+ * kafkaTool() maps these names to the classes of that version).
+ */
+export const CONSOLE_PRODUCER = 'console-producer';
+export const CONSOLE_CONSUMER = 'console-consumer';
+export const TOPIC_COMMAND = 'topics';
+export const CONSUMER_GROUP_COMMAND = 'consumer-groups';
+export const DUMP_LOG_SEGMENTS = 'dump-log-segments';
+const TOOL_NAMES = {
+  [CONSOLE_PRODUCER]: 'consoleProducer',
+  [CONSOLE_CONSUMER]: 'consoleConsumer',
+  [TOPIC_COMMAND]: 'topicCommand',
+  [CONSUMER_GROUP_COMMAND]: 'consumerGroupCommand',
+  [DUMP_LOG_SEGMENTS]: 'dumpLogSegments',
+} as const;
 
 const KAFKA_HEAP = process.env.SLUICE_STACK_KAFKA_HEAP ?? '512m';
 
@@ -101,14 +112,18 @@ function runJava(args: string[], input?: string | Buffer, cwd = PROJECT_ROOT): P
 }
 
 /** JVM flags for short-lived tools: small heap, fast start. */
-function toolJvmArgs(): string[] {
-  return [
-    '-Xmx256m',
-    '-XX:+UseSerialGC',
-    '-XX:TieredStopAtLevel=1',
-    '-Djava.awt.headless=true',
-    `-Dlog4j.configuration=file:${path.join(STACK_SRC, 'kafka', 'tools-log4j.properties')}`,
-  ];
+export function toolJvmArgs(version: KafkaVersion): string[] {
+  return ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.awt.headless=true', kafkaLogConfigArg(version, 'tools')];
+}
+
+/** The Kafka a stack's storage was made for (stacks from before 4.x were 3.9). */
+export function stackKafkaVersion(kafka: KafkaState): KafkaVersion {
+  return kafka.version ?? '3';
+}
+
+/** The classpath of a Kafka version (resolved through Maven once, then cached). */
+export function resolveKafkaClasspath(version: KafkaVersion, log?: (m: string) => void): Promise<string[]> {
+  return resolveClasspath(kafkaComponent(version), log);
 }
 
 /** Writes server.properties for node `id` and formats its storage if it never was. */
@@ -119,11 +134,12 @@ export async function prepareNode(kafka: KafkaState, id: number, classpath: stri
   const propsFile = path.join(dir, 'server.properties');
   fs.writeFileSync(propsFile, serverProperties(kafka, id));
   if (!fs.existsSync(path.join(dataDir, 'meta.properties'))) {
+    const version = stackKafkaVersion(kafka);
     const res = await runJava([
-      ...toolJvmArgs(),
+      ...toolJvmArgs(version),
       '-cp',
       classpath.join(path.delimiter),
-      STORAGE_TOOL,
+      kafkaToolClasses(version).storageTool,
       'format',
       '-t',
       kafka.clusterId,
@@ -139,7 +155,7 @@ export async function prepareNode(kafka: KafkaState, id: number, classpath: stri
 }
 
 /** Starts broker `id` detached (its storage must be prepared). Returns the pid. */
-export function spawnBroker(id: number, classpath: string[]): number {
+export function spawnBroker(kafka: KafkaState, id: number, classpath: string[]): number {
   const role = roles.kafka(id);
   const existing = runningPid(role);
   if (existing !== undefined) return existing;
@@ -157,7 +173,7 @@ export function spawnBroker(id: number, classpath: string[]): number {
       '-XX:+ExplicitGCInvokesConcurrent',
       '-Djava.awt.headless=true',
       `-Dkafka.logs.dir=${path.join(dir, 'logs')}`,
-      `-Dlog4j.configuration=file:${path.join(STACK_SRC, 'kafka', 'log4j.properties')}`,
+      kafkaLogConfigArg(stackKafkaVersion(kafka), 'broker'),
       '-cp',
       classpath.join(path.delimiter),
       KAFKA_MAIN,
@@ -258,16 +274,26 @@ export interface ToolResult {
 }
 
 /**
- * Runs a Kafka Java tool (`mainClass`, e.g. CONSOLE_PRODUCER, TOPIC_COMMAND) with the
- * downloaded Kafka classpath, feeding `input` on stdin. Never throws on a non-zero exit.
+ * Runs a Kafka Java tool (one of the names above, e.g. CONSOLE_PRODUCER, TOPIC_COMMAND, or
+ * a main class) with the classpath of the Kafka the stack runs, feeding `input` on stdin. Never throws on a non-zero exit.
  */
-export async function kafkaTool(mainClass: string, args: string[], opts: { input?: string | Buffer } = {}): Promise<ToolResult> {
-  const classpath = await resolveClasspath('kafka');
-  return runJava([...toolJvmArgs(), '-cp', classpath.join(path.delimiter), mainClass, ...args], opts.input);
+export async function kafkaTool(tool: string, args: string[], opts: { input?: string | Buffer } = {}): Promise<ToolResult> {
+  const version = currentKafkaVersion();
+  const classpath = await resolveKafkaClasspath(version);
+  const known = TOOL_NAMES[tool as keyof typeof TOOL_NAMES];
+  const mainClass = known ? kafkaToolClasses(version)[known] : tool;
+  return runJava([...toolJvmArgs(version), '-cp', classpath.join(path.delimiter), mainClass, ...args], opts.input);
 }
 
 function bootstrap(brokers: string | string[]): string {
   return Array.isArray(brokers) ? brokers.join(',') : brokers;
+}
+
+/** Console tool options renamed in Kafka 4 (the 3.9 names are deprecated there). */
+function consoleOptionNames(version: KafkaVersion) {
+  return version === '3'
+    ? { readerProperty: '--property', formatterProperty: '--property', producerProperty: '--producer-property' }
+    : { readerProperty: '--reader-property', formatterProperty: '--formatter-property', producerProperty: '--command-property' };
 }
 
 export type CompressionCodec = 'gzip' | 'snappy' | 'lz4' | 'zstd' | 'none';
@@ -290,11 +316,12 @@ export interface ConsoleProduceOptions {
 
 /** Produces one record per line with the real console producer (acks=all); throws on failure. */
 export async function consoleProduce(brokers: string | string[], topic: string, lines: string[], opts: ConsoleProduceOptions = {}): Promise<ToolResult> {
+  const { readerProperty, producerProperty } = consoleOptionNames(currentKafkaVersion());
   const args = ['--bootstrap-server', bootstrap(brokers), '--topic', topic, '--request-required-acks', 'all'];
   args.push('--compression-codec', opts.compression ?? 'none');
   if (opts.parseKey) {
-    args.push('--property', 'parse.key=true');
-    if (opts.keySeparator !== undefined) args.push('--property', `key.separator=${opts.keySeparator}`);
+    args.push(readerProperty, 'parse.key=true');
+    if (opts.keySeparator !== undefined) args.push(readerProperty, `key.separator=${opts.keySeparator}`);
   }
   let input = lines;
   if (opts.headers && Object.keys(opts.headers).length > 0) {
@@ -304,10 +331,10 @@ export async function consoleProduce(brokers: string | string[], topic: string, 
     const prefix = Object.entries(opts.headers)
       .map(([k, v]) => `${k}:${v}`)
       .join(',');
-    args.push('--property', 'parse.headers=true');
+    args.push(readerProperty, 'parse.headers=true');
     input = lines.map((l) => `${prefix}\t${l}`);
   }
-  for (const [k, v] of Object.entries(opts.producerProperties ?? {})) args.push('--producer-property', `${k}=${v}`);
+  for (const [k, v] of Object.entries(opts.producerProperties ?? {})) args.push(producerProperty, `${k}=${v}`);
   const res = await kafkaTool(CONSOLE_PRODUCER, args, { input: input.map((l) => l + '\n').join('') });
   // The producer logs send failures (ERROR) but may still exit 0.
   if (res.code !== 0 || /\bERROR\b/.test(res.stderr)) {
@@ -339,9 +366,10 @@ export async function consoleConsume(brokers: string | string[], topic: string, 
   const args = ['--bootstrap-server', bootstrap(brokers), '--topic', topic, '--timeout-ms', String(opts.timeoutMs ?? 10_000)];
   if (opts.fromBeginning ?? true) args.push('--from-beginning');
   if (opts.maxMessages !== undefined) args.push('--max-messages', String(opts.maxMessages));
-  if (opts.printKey) args.push('--property', 'print.key=true');
-  if (opts.keySeparator !== undefined) args.push('--property', `key.separator=${opts.keySeparator}`);
-  if (opts.printHeaders) args.push('--property', 'print.headers=true');
+  const { formatterProperty } = consoleOptionNames(currentKafkaVersion());
+  if (opts.printKey) args.push(formatterProperty, 'print.key=true');
+  if (opts.keySeparator !== undefined) args.push(formatterProperty, `key.separator=${opts.keySeparator}`);
+  if (opts.printHeaders) args.push(formatterProperty, 'print.headers=true');
   if (opts.group) args.push('--group', opts.group);
   const res = await kafkaTool(CONSOLE_CONSUMER, args);
   const out = res.stdout.endsWith('\n') ? res.stdout.slice(0, -1) : res.stdout;

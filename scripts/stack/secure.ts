@@ -29,7 +29,9 @@ import tls from 'node:tls';
 import kafkajs from 'kafkajs';
 import { paths, STACK_SRC } from './paths.js';
 import { pickFreePorts } from './state.js';
-import { JAVA, resolveClasspath, StackError } from './toolchain.js';
+import { JAVA, StackError } from './toolchain.js';
+import { currentKafkaVersion, kafkaLogConfigArg } from './kafka-versions.js';
+import { resolveKafkaClasspath } from './kafka.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -190,7 +192,8 @@ export async function startSecureKafka(opts: SecureKafkaOptions = {}): Promise<S
   const log = opts.log ?? (() => {});
   const dir = opts.dir ?? newInstanceDir();
   const certs = opts.certs ?? makeCertificates(path.join(dir, 'certs'));
-  const classpath = (await resolveClasspath('kafka', log)).join(path.delimiter);
+  const kafkaVersion = currentKafkaVersion();
+  const classpath = (await resolveKafkaClasspath(kafkaVersion, log)).join(path.delimiter);
   const [internalPort, sslPort, saslPort, controllerPort] = await pickFreePorts(4);
   const users = {
     plain: { username: 'sluice-plain', password: `plain-${password()}` },
@@ -234,7 +237,7 @@ export async function startSecureKafka(opts: SecureKafkaOptions = {}): Promise<S
   };
   const propsFile = path.join(kafkaDir, 'server.properties');
   fs.writeFileSync(propsFile, `# Written by scripts/stack/secure.ts\n${Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n')}\n`);
-  const jvm = ['-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.awt.headless=true', `-Dlog4j.configuration=file:${path.join(STACK_SRC, 'kafka', 'tools-log4j.properties')}`];
+  const jvm = ['-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.awt.headless=true', kafkaLogConfigArg(kafkaVersion, 'tools')];
   const clusterId = crypto.randomBytes(16).toString('base64url').replace(/^-/, 'A');
   const format = spawnSync(
     JAVA,
@@ -268,7 +271,7 @@ export async function startSecureKafka(opts: SecureKafkaOptions = {}): Promise<S
       '-XX:+UseSerialGC',
       '-Djava.awt.headless=true',
       `-Dkafka.logs.dir=${path.join(kafkaDir, 'logs')}`,
-      `-Dlog4j.configuration=file:${path.join(STACK_SRC, 'kafka', 'log4j.properties')}`,
+      kafkaLogConfigArg(kafkaVersion, 'broker'),
       '-cp',
       classpath,
       'kafka.Kafka',

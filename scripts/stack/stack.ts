@@ -8,13 +8,16 @@ import path from 'node:path';
 import { ES_FLAVORS, paths, roles, type EsFlavor } from './paths.js';
 import { runningPid } from './procs.js';
 import { isPortFree, pickFreePorts, readState, writeEnvFile, writeState, type StackState } from './state.js';
-import { checkJava, resolveClasspath, StackError } from './toolchain.js';
+import { checkJava, StackError } from './toolchain.js';
+import { DEFAULT_KAFKA_VERSION, parseKafkaVersion, type KafkaVersion } from './kafka-versions.js';
 import {
   brokerList,
   describeBrokers,
   newClusterId,
   prepareNode,
   probeTopicRoundTrip,
+  resolveKafkaClasspath,
+  stackKafkaVersion,
   spawnBroker,
   stopBroker,
   waitForBrokers,
@@ -27,10 +30,16 @@ export interface EnsureStackOptions {
   /** Stop everything and wipe Kafka and Elasticsearch data first. */
   clean?: boolean;
   /**
-   * Elasticsearch major: '7' (7.17) or '8' (8.19). Default: SLUICE_STACK_ES, else the one the
-   * stack last ran, else '8' (the newest server that runs on Java 17). Asking for the other one than the running one restarts it.
+   * Search engine: '7' (Elasticsearch 7.17), '8' (8.19), '9' (9.x, Java 21+) or 'opensearch'
+   * (2.19). Default: SLUICE_STACK_ES, else the one the stack last ran, else '8'. Asking for
+   * another one than the running one restarts it (each keeps its own data).
    */
   es?: EsFlavor;
+  /**
+   * Kafka major: '4' (4.x) or '3' (3.9). Default: SLUICE_STACK_KAFKA, else the one the stack's
+   * data was made with, else '4'. Another one than the stack's re-creates the Kafka data.
+   */
+  kafka?: KafkaVersion;
   /** Use KAFKA_BROKERS and ES_URL from the environment when both are set (default true). */
   useEnv?: boolean;
   /** Progress messages (default: none). The CLI passes console.error. */
@@ -115,6 +124,15 @@ function requestedFlavor(explicit?: EsFlavor): EsFlavor | undefined {
   return value as EsFlavor;
 }
 
+/** The Kafka version asked for through SLUICE_STACK_KAFKA, if any. */
+function requestedKafka(): KafkaVersion | undefined {
+  try {
+    return parseKafkaVersion(process.env.SLUICE_STACK_KAFKA, 'SLUICE_STACK_KAFKA');
+  } catch (err) {
+    throw new StackError((err as Error).message);
+  }
+}
+
 function kafkaIds(state: StackState): number[] {
   return state.kafka ? Object.keys(state.kafka.nodes).map(Number).sort((a, b) => a - b) : [];
 }
@@ -142,7 +160,7 @@ async function stopAllProcesses(log: (m: string) => void): Promise<void> {
 }
 
 /** Picks new ports for whatever has none yet or whose recorded port is now taken by others. */
-async function allocatePorts(state: StackState, brokers: number, log: (m: string) => void): Promise<void> {
+async function allocatePorts(state: StackState, brokers: number, kafkaVersion: KafkaVersion, log: (m: string) => void): Promise<void> {
   const used = (): number[] => [
     ...(state.es ? [state.es.httpPort, state.es.transportPort] : []),
     ...Object.values(state.kafka?.nodes ?? {}).flatMap((n) => [n.port, n.controllerPort]),
@@ -151,7 +169,7 @@ async function allocatePorts(state: StackState, brokers: number, log: (m: string
     const nodes: Record<string, { port: number; controllerPort: number }> = {};
     const ports = await pickFreePorts(brokers * 2, used());
     for (let id = 1; id <= brokers; id++) nodes[id] = { port: ports[(id - 1) * 2]!, controllerPort: ports[(id - 1) * 2 + 1]! };
-    state.kafka = { brokers, clusterId: newClusterId(), nodes };
+    state.kafka = { brokers, clusterId: newClusterId(), nodes, version: kafkaVersion };
   } else if (kafkaIds(state).every((id) => runningPid(roles.kafka(id)) === undefined)) {
     // Nothing of Kafka runs: every recorded port must be bindable. Static quorum voters are
     // read from server.properties (rewritten on each start), so ports may move when needed.
@@ -202,6 +220,7 @@ export async function ensureStack(opts: EnsureStackOptions = {}): Promise<StackI
     throw new StackError(`--brokers must be an integer from 1 to 9 (got ${opts.brokers})`);
   }
   const askedFlavor = requestedFlavor(opts.es);
+  const askedKafka = opts.kafka ?? requestedKafka();
 
   return withLock(async () => {
     const state = readState();
@@ -219,6 +238,14 @@ export async function ensureStack(opts: EnsureStackOptions = {}): Promise<StackI
     }
 
     const requested = opts.brokers ?? state.kafka?.brokers ?? 1;
+    const kafkaVersion: KafkaVersion = askedKafka ?? (state.kafka ? stackKafkaVersion(state.kafka) : DEFAULT_KAFKA_VERSION);
+    if (state.kafka && stackKafkaVersion(state.kafka) !== kafkaVersion) {
+      const ids = [...new Set([...kafkaIds(state), ...kafkaRolesOnDisk()])];
+      await Promise.all(ids.map((id) => stopBroker(id)));
+      log(`switching Kafka from ${stackKafkaVersion(state.kafka)}.x to ${kafkaVersion}.x: re-creating its data`);
+      fs.rmSync(paths.kafka, { recursive: true, force: true });
+      state.kafka = { ...state.kafka, clusterId: newClusterId(), version: kafkaVersion };
+    }
     if (state.kafka && state.kafka.brokers !== requested) {
       const running = kafkaIds(state).filter((id) => runningPid(roles.kafka(id)) !== undefined);
       if (running.length > 0) {
@@ -252,7 +279,7 @@ export async function ensureStack(opts: EnsureStackOptions = {}): Promise<StackI
     }
 
     checkJava();
-    await allocatePorts(state, requested, log);
+    await allocatePorts(state, requested, kafkaVersion, log);
     writeState(state);
     const kafka = state.kafka!;
     const es = state.es!;
@@ -262,14 +289,14 @@ export async function ensureStack(opts: EnsureStackOptions = {}): Promise<StackI
     const esToStart = runningPid(roles.es) === undefined;
 
     // Maven runs one at a time: two concurrent resolutions could write the same files in ~/.m2.
-    const kafkaClasspath = await resolveClasspath('kafka', log);
+    const kafkaClasspath = await resolveKafkaClasspath(kafkaVersion, log);
     if (esToStart) await prepareElasticsearch(flavor, log);
 
     if (kafkaToStart.length > 0) {
       await Promise.all(kafkaToStart.map((id) => prepareNode(kafka, id, kafkaClasspath)));
       for (const id of kafkaToStart) {
-        const pid = spawnBroker(id, kafkaClasspath);
-        log(`kafka node ${id}: started (pid ${pid}) on 127.0.0.1:${kafka.nodes[id]!.port}`);
+        const pid = spawnBroker(kafka, id, kafkaClasspath);
+        log(`kafka ${kafkaVersion}.x node ${id}: started (pid ${pid}) on 127.0.0.1:${kafka.nodes[id]!.port}`);
       }
     }
     if (esToStart) {
@@ -277,7 +304,7 @@ export async function ensureStack(opts: EnsureStackOptions = {}): Promise<StackI
       es.flavor = flavor;
       writeState(state);
       fs.writeFileSync(path.join(paths.es(flavor), 'extra-settings.json'), '{}\n');
-      log(`elasticsearch ${flavor}: started (pid ${pid}) on ${esUrl(es)}`);
+      log(`${flavor === 'opensearch' ? 'opensearch' : `elasticsearch ${flavor}`}: started (pid ${pid}) on ${esUrl(es)}`);
     }
 
     log('waiting for Kafka and Elasticsearch to become healthy...');
@@ -328,14 +355,24 @@ export function otherStackUsers(): number[] {
  * Downloads (into ~/.m2) and compiles everything the stack needs without starting it, so a
  * CI step can separate "download" from "test". `es` as for ensureStack, or 'all'.
  */
-export async function fetchStack(opts: { es?: EsFlavor | 'all'; log?: (m: string) => void } = {}): Promise<void> {
+export async function fetchStack(opts: { es?: EsFlavor | 'all'; kafka?: KafkaVersion | 'all'; log?: (m: string) => void } = {}): Promise<void> {
   const log = opts.log ?? (() => {});
   const flavors: EsFlavor[] =
     opts.es === 'all' ? [...ES_FLAVORS] : [requestedFlavor(opts.es) ?? readState().es?.flavor ?? '8'];
+  const kafkaVersions: KafkaVersion[] =
+    opts.kafka === 'all' ? ['4', '3'] : [opts.kafka ?? requestedKafka() ?? (readState().kafka ? stackKafkaVersion(readState().kafka!) : DEFAULT_KAFKA_VERSION)];
   await withLock(async () => {
     checkJava();
-    await resolveClasspath('kafka', log);
-    for (const flavor of flavors) await prepareElasticsearch(flavor, log);
+    for (const version of kafkaVersions) await resolveKafkaClasspath(version, log);
+    for (const flavor of flavors) {
+      try {
+        await prepareElasticsearch(flavor, log);
+      } catch (err) {
+        // `--es all` on a machine without a JDK 21+: fetch the rest; starting ES 9 will say why it cannot.
+        if (opts.es === 'all' && flavor === '9' && err instanceof StackError) log(`skipping Elasticsearch 9: ${err.message}`);
+        else throw err;
+      }
+    }
   }, log);
 }
 
@@ -402,9 +439,9 @@ export async function startBroker(nodeId: number): Promise<void> {
     if (!state.kafka?.nodes[nodeId]) throw new StackError(`no Kafka node ${nodeId} in the local stack`);
     if (runningPid(roles.kafka(nodeId)) === undefined) {
       checkJava();
-      const classpath = await resolveClasspath('kafka');
+      const classpath = await resolveKafkaClasspath(stackKafkaVersion(state.kafka));
       await prepareNode(state.kafka, nodeId, classpath);
-      spawnBroker(nodeId, classpath);
+      spawnBroker(state.kafka, nodeId, classpath);
     }
     await waitForBrokers(state.kafka, [nodeId]);
   });

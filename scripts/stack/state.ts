@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { paths, type EsFlavor } from './paths.js';
+import type { KafkaVersion } from './kafka-versions.js';
 
 export interface KafkaNodePorts {
   port: number;
@@ -18,11 +19,13 @@ export interface StackState {
     brokers: number;
     clusterId: string;
     nodes: Record<string, KafkaNodePorts>;
+    /** The Kafka major the storage was formatted with; absent in stacks made before 4.x (3.9). */
+    version?: KafkaVersion;
   };
   es?: {
     httpPort: number;
     transportPort: number;
-    /** The Elasticsearch major last started (both use the same ports, one at a time). */
+    /** The engine last started (all use the same ports, one at a time). */
     flavor?: EsFlavor;
   };
 }

@@ -35,6 +35,55 @@ const INSTALL_HINT =
 
 const checked = new Set<string>();
 
+/** The major version `java -version` reports, or 0 when it does not run. */
+function javaMajor(java: string): number {
+  const r = spawnSync(java, ['-version'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) return 0;
+  const m = /version "(\d+)(?:\.(\d+))?/.exec(r.stderr + r.stdout);
+  return m ? (m[1] === '1' ? Number(m[2]) : Number(m[1])) : 0;
+}
+
+/** Where Debian/Ubuntu and the Temurin packages put JDKs. */
+const JVM_DIR = process.env.SLUICE_JVM_DIR ?? '/usr/lib/jvm';
+
+export interface Jdk {
+  java: string;
+  javac: string;
+  major: number;
+}
+
+let newJdk: Jdk | null | undefined;
+
+/**
+ * A JDK 21 or newer, for servers that need one (Elasticsearch 9): SLUICE_JAVA21_HOME, else
+ * the default java if it is new enough, else the newest JDK under /usr/lib/jvm. Throws an
+ * actionable StackError when there is none.
+ */
+export function findJdk21(): Jdk {
+  if (newJdk === undefined) {
+    const homes = [process.env.SLUICE_JAVA21_HOME, process.env.JAVA_HOME].filter((h): h is string => !!h);
+    try {
+      homes.push(...fs.readdirSync(JVM_DIR).map((d) => path.join(JVM_DIR, d)).sort().reverse());
+    } catch {
+      /* no JVM directory */
+    }
+    newJdk = null;
+    const candidates = [...homes.map((h) => ({ java: path.join(h, 'bin', 'java'), javac: path.join(h, 'bin', 'javac') })), { java: 'java', javac: 'javac' }];
+    for (const c of candidates) {
+      if (c.java !== 'java' && (!fs.existsSync(c.java) || !fs.existsSync(c.javac))) continue;
+      const major = javaMajor(c.java);
+      if (major >= 21 && (newJdk === null || major > newJdk.major)) newJdk = { ...c, major };
+    }
+  }
+  if (!newJdk) {
+    throw new StackError(
+      `Elasticsearch 9 needs Java 21 or newer, and none was found (looked at SLUICE_JAVA21_HOME, JAVA_HOME, ${JVM_DIR}/* and java on the PATH). ` +
+        'Install one (Debian/Ubuntu: `apt-get install -y openjdk-21-jdk-headless`, or a Temurin 21/25 JDK) or set SLUICE_JAVA21_HOME to its home.',
+    );
+  }
+  return newJdk;
+}
+
 /** Throws an actionable error unless `java` is Java 17 or newer. */
 export function checkJava(): void {
   if (checked.has('java')) return;
@@ -88,7 +137,7 @@ function run(cmd: string, args: string[], cwd: string): Promise<{ code: number; 
 }
 
 /** A pom under scripts/stack/<component>/. */
-export type Component = 'kafka' | 'elasticsearch' | 'elasticsearch8';
+export type Component = 'kafka' | 'kafka4' | 'elasticsearch' | 'elasticsearch8' | 'elasticsearch9' | 'opensearch';
 
 interface CachedClasspath {
   key: string;
@@ -145,7 +194,15 @@ export async function resolveClasspath(component: Component, log: (msg: string) 
 }
 
 /** Compiles `sources` into a fresh `outDir/classes` unless `key` says it is up to date. */
-async function compileOnce(name: string, outDir: string, key: string, javacArgs: string[], sources: string[], log: (msg: string) => void): Promise<string | undefined> {
+async function compileOnce(
+  name: string,
+  outDir: string,
+  key: string,
+  javacArgs: string[],
+  sources: string[],
+  log: (msg: string) => void,
+  jdk: { javac: string; release: string } = { javac: JAVAC, release: '17' },
+): Promise<string | undefined> {
   const classes = path.join(outDir, 'classes');
   const keyFile = path.join(outDir, 'key');
   if (fs.existsSync(keyFile) && fs.readFileSync(keyFile, 'utf8') === key) return undefined;
@@ -154,7 +211,7 @@ async function compileOnce(name: string, outDir: string, key: string, javacArgs:
   log(`compiling the ${name}...`);
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.mkdirSync(classes, { recursive: true });
-  const { code, output } = await run(JAVAC, ['-d', classes, '--release', '17', '-encoding', 'UTF-8', ...javacArgs, ...sources], outDir);
+  const { code, output } = await run(jdk.javac, ['-d', classes, '--release', jdk.release, '-encoding', 'UTF-8', ...javacArgs, ...sources], outDir);
   if (code !== 0) throw new StackError(`javac failed for the ${name}:\n${output}`);
   return keyFile;
 }
@@ -168,15 +225,15 @@ function javaSources(dir: string): string[] {
 }
 
 /**
- * Compiles scripts/stack/elasticsearch/launcher/*.java (Elasticsearch 7) into
- * .stack/build/es-launcher once (again only when the source or the classpath changes).
- * Returns the classes directory.
+ * Compiles a classpath launcher (scripts/stack/<component>/launcher/*.java: Elasticsearch 7 in
+ * `elasticsearch`, OpenSearch in `opensearch`) into .stack/build/<component>-launcher once
+ * (again only when the source or the classpath changes). Returns the classes directory.
  */
-export async function compileEsLauncher(classpath: string[], log: (msg: string) => void = () => {}): Promise<string> {
-  const sources = javaSources(path.join(STACK_SRC, 'elasticsearch', 'launcher'));
+export async function compileEsLauncher(classpath: string[], log: (msg: string) => void = () => {}, component: 'elasticsearch' | 'opensearch' = 'elasticsearch'): Promise<string> {
+  const sources = javaSources(path.join(STACK_SRC, component, 'launcher'));
   const key = sha256(...sources.map((s) => fs.readFileSync(s)), classpath.join(path.delimiter));
-  const outDir = path.join(paths.build, 'es-launcher');
-  const keyFile = await compileOnce('Elasticsearch launcher', outDir, key, ['-cp', classpath.join(path.delimiter)], sources, log);
+  const outDir = path.join(paths.build, component === 'elasticsearch' ? 'es-launcher' : `${component}-launcher`);
+  const keyFile = await compileOnce(`${component === 'elasticsearch' ? 'Elasticsearch' : 'OpenSearch'} launcher`, outDir, key, ['-cp', classpath.join(path.delimiter)], sources, log);
   if (keyFile) fs.writeFileSync(keyFile, key);
   return path.join(outDir, 'classes');
 }
@@ -189,35 +246,40 @@ export function splitEs8Classpath(classpath: string[]): { modulePath: string[]; 
 }
 
 /**
- * Compiles the Elasticsearch 8 launcher (scripts/stack/elasticsearch8/launcher) and packs
- * our root-info plugin (scripts/stack/elasticsearch8/root-plugin) into a plugin jar, both
- * into .stack/build/es8-*, once.
+ * Compiles the Elasticsearch 8/9 launcher (scripts/stack/elasticsearch8/launcher: one source
+ * for both) and packs our root-info plugin (the shared handler in elasticsearch8/root-plugin
+ * plus the plugin class of that major, in elasticsearch<major>/root-plugin) into a plugin
+ * jar, both into .stack/build/es<major>-*, once. Elasticsearch 9 is compiled with a JDK 21+.
  */
-export async function compileEs8(classpath: string[], log: (msg: string) => void = () => {}): Promise<{ launcherClasses: string; rootPluginJar: string }> {
+export async function compileEs8(classpath: string[], log: (msg: string) => void = () => {}, major: '8' | '9' = '8'): Promise<{ launcherClasses: string; rootPluginJar: string }> {
   const { modulePath } = splitEs8Classpath(classpath);
   const mp = modulePath.join(path.delimiter);
-  const base = path.join(STACK_SRC, 'elasticsearch8');
+  const shared = path.join(STACK_SRC, 'elasticsearch8');
+  const base = path.join(STACK_SRC, `elasticsearch${major}`);
+  const jdk = major === '9' ? { javac: findJdk21().javac, release: '21' } : undefined;
+  const jdkKey = jdk ? `${jdk.javac}@${jdk.release}` : '';
 
-  const launcherSources = javaSources(path.join(base, 'launcher'));
-  const launcherKey = sha256(...launcherSources.map((s) => fs.readFileSync(s)), mp);
-  const launcherOut = path.join(paths.build, 'es8-launcher');
+  const launcherSources = javaSources(path.join(shared, 'launcher'));
+  const launcherKey = sha256(...launcherSources.map((s) => fs.readFileSync(s)), mp, jdkKey);
+  const launcherOut = path.join(paths.build, `es${major}-launcher`);
   const launcherKeyFile = await compileOnce(
-    'Elasticsearch 8 launcher',
+    `Elasticsearch ${major} launcher`,
     launcherOut,
     launcherKey,
     ['--module-path', mp, '--add-modules', 'ALL-MODULE-PATH'],
     launcherSources,
     log,
+    jdk,
   );
   if (launcherKeyFile) fs.writeFileSync(launcherKeyFile, launcherKey);
 
-  const pluginSources = javaSources(path.join(base, 'root-plugin'));
+  const pluginSources = [path.join(shared, 'root-plugin', 'RootHandler.java'), path.join(base, 'root-plugin', 'RootInfoPlugin.java')];
   const esVersion = /<es\.version>([^<]+)<\/es\.version>/.exec(fs.readFileSync(path.join(base, 'pom.xml'), 'utf8'))?.[1];
   if (!esVersion) throw new StackError(`no <es.version> in ${path.join(base, 'pom.xml')}`);
-  const pluginKey = sha256(...pluginSources.map((s) => fs.readFileSync(s)), mp, esVersion);
-  const pluginOut = path.join(paths.build, 'es8-root-plugin');
+  const pluginKey = sha256(...pluginSources.map((s) => fs.readFileSync(s)), mp, esVersion, jdkKey);
+  const pluginOut = path.join(paths.build, `es${major}-root-plugin`);
   const rootPluginJar = path.join(pluginOut, 'sluice-root.jar');
-  const pluginKeyFile = await compileOnce('Elasticsearch 8 root plugin', pluginOut, pluginKey, ['-cp', mp], pluginSources, log);
+  const pluginKeyFile = await compileOnce(`Elasticsearch ${major} root plugin`, pluginOut, pluginKey, ['-cp', mp], pluginSources, log, jdk);
   if (pluginKeyFile) {
     // Plugin bundles are found through this descriptor; the launcher copies it out of the jar.
     const classes = path.join(pluginOut, 'classes');
@@ -230,13 +292,13 @@ export async function compileEs8(classpath: string[], log: (msg: string) => void
         `version=${esVersion}`,
         'name=sluice-root',
         'classname=dev.sluice.stack.es8.RootInfoPlugin',
-        'java.version=17',
+        `java.version=${jdk?.release ?? '17'}`,
         `elasticsearch.version=${esVersion}`,
         '',
       ].join('\n'),
     );
     const { code, output } = await run(JAR, ['--create', '--file', rootPluginJar, '-C', classes, '.'], pluginOut);
-    if (code !== 0) throw new StackError(`jar failed for the Elasticsearch 8 root plugin:\n${output}`);
+    if (code !== 0) throw new StackError(`jar failed for the Elasticsearch ${major} root plugin:\n${output}`);
     fs.writeFileSync(pluginKeyFile, pluginKey);
   }
   return { launcherClasses: path.join(launcherOut, 'classes'), rootPluginJar };

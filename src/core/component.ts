@@ -10,6 +10,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { Event } from './event.js';
 import type { ComponentMetrics } from '../observe/observer.js';
+import type { DiagnosticContext } from './diagnostics.js';
 
 export interface ComponentContext {
   /** The pipeline's id, for logs, metrics and dead-letter headers. */
@@ -206,6 +207,8 @@ export interface InputSpec<S extends TSchema = TSchema> {
   createDeadLetterSink(config: Static<S>, deadLetter: DeadLetterConfig, ctx: ComponentContext): DeadLetterSink;
   /** How the input's records are decoded: the codec, and what to do with undecodable ones. */
   decoding(config: Static<S>): Decoding;
+  /** `sluice doctor`'s checks for this input (connectivity, topics, ...), reported to ctx.report. */
+  diagnose?(config: Static<S>, ctx: DiagnosticContext): Promise<void>;
 }
 
 export interface Decoding {
@@ -252,6 +255,8 @@ export interface OutputSpec<S extends TSchema = TSchema> {
   summary: string;
   config: S;
   create(config: Static<S>, ctx: ComponentContext): Output;
+  /** `sluice doctor`'s checks for this output (connectivity, permissions, ...), reported to ctx.report. */
+  diagnose?(config: Static<S>, ctx: DiagnosticContext): Promise<void>;
 }
 
 export type ComponentSpec = InputSpec | FilterSpec | OutputSpec;

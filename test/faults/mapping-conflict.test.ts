@@ -1,7 +1,7 @@
 /**
  * Fault (c): real mapping conflicts. `user` is an object in most records and a string in some;
  * the index maps it as an object, so Elasticsearch rejects exactly those documents (400,
- * `document_parsing_exception` on 8.x, `mapper_parsing_exception` on 7.x). They must land in
+ * `document_parsing_exception` on 8.x/9.x, `mapper_parsing_exception` on 7.x and OpenSearch). They must land in
  * the dead-letter topic with reason `es_rejected` and the Elasticsearch error, unchanged (key,
  * value, source headers) and with every `sluice.dlq.*` header of the design notes, as Kafka's
  * own console consumer shows them; every other record is indexed.
@@ -31,10 +31,13 @@ const conflicts = Array.from({ length: TOTAL }, (_, i) => i).filter(isConflict);
 
 let proc: Running | undefined;
 let esMajor = 8;
+let openSearch = false;
 
 beforeAll(async () => {
   const t0 = Date.now();
-  esMajor = Number(String((await es('/')).version.number).split('.')[0]);
+  const root = await es('/');
+  esMajor = Number(String(root.version.number).split('.')[0]);
+  openSearch = root.version.distribution === 'opensearch';
   // `user` is an object in the index: a string there is a real mapping rejection.
   await es(`/${index}`, {
     method: 'PUT',
@@ -85,7 +88,8 @@ describe('fault (c): real mapping conflicts', () => {
     expect(code, stderr).toBe(0);
     expect(lines).toHaveLength(conflicts.length);
     console.log(`[mapping] kafka-console-consumer, first dead letter:\n${lines[0]}`);
-    const wantType = esMajor >= 8 ? 'document_parsing_exception' : 'mapper_parsing_exception';
+    // OpenSearch forked from Elasticsearch 7.10 and kept the 7.x name.
+    const wantType = esMajor >= 8 && !openSearch ? 'document_parsing_exception' : 'mapper_parsing_exception';
     const seen = new Set<number>();
     for (const line of lines) {
       const { headers, key, value } = parseConsoleRecord(line, ['trace-id']);

@@ -10,9 +10,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { JAVA, resolveClasspath } from '../../scripts/stack/toolchain.js';
+import { JAVA } from '../../scripts/stack/toolchain.js';
+import { currentKafkaVersion } from '../../scripts/stack/kafka-versions.js';
+import { resolveKafkaClasspath } from '../../scripts/stack/kafka.js';
 import { waitFor } from './services.js';
-import { fetchClusterMetadata } from '../../src/cli/doctor.js';
+import { fetchClusterMetadata } from '../../src/inputs/kafka/diagnostics.js';
 
 /** A port that was free a moment ago (nothing listens on it once this returns). */
 export function freePort(): Promise<number> {
@@ -48,7 +50,7 @@ export interface ExtraBroker {
  * waits until it answers metadata requests. The first listener is the inter-broker one.
  */
 export async function startExtraBroker(listeners: ExtraListener[]): Promise<ExtraBroker> {
-  const classpath = await resolveClasspath('kafka');
+  const classpath = await resolveKafkaClasspath(currentKafkaVersion());
   const dir = mkdtempSync(join(tmpdir(), 'sluice-extra-broker-'));
   const nodeId = 1;
   const controllerPort = await freePort();

@@ -4,6 +4,7 @@ import type { InputSpec } from '../../core/component.js';
 import { connectionProperties } from './connection.js';
 import { KafkaInput } from './consumer.js';
 import { KafkaDeadLetterSink } from './dead-letter.js';
+import { kafkaDiagnostics } from './diagnostics.js';
 
 export const kafkaInputConfig = Type.Object(
   {
@@ -65,4 +66,5 @@ export const kafka: InputSpec<typeof kafkaInputConfig> = {
   decoding(config) {
     return { codec: config.codec, onError: config.onDecodeError, maxJsonDepth: config.maxJsonDepth };
   },
+  diagnose: kafkaDiagnostics,
 };

@@ -30,3 +30,25 @@ export function backoffMs(attempt: number, baseMs: number, maxMs: number, random
   const cap = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
   return Math.floor(random() * cap);
 }
+
+export interface BulkResponseItem {
+  status: number;
+  error?: { type?: string; reason?: string; caused_by?: { type?: string; reason?: string } };
+}
+
+export interface BulkResponse {
+  errors: boolean;
+  items: Record<string, BulkResponseItem>[];
+}
+
+/**
+ * The bulk response carried by a client error about a 2xx answer (the Elastic client's
+ * product check, say), if that is what the error is: the server executed the request, so
+ * its items, not the error, say what happened to each document.
+ */
+export function bulkResponseOf(err: unknown): BulkResponse | undefined {
+  const meta = (err as { meta?: { statusCode?: number; body?: unknown } }).meta;
+  const body = meta?.body as Partial<BulkResponse> | undefined;
+  if (!meta?.statusCode || meta.statusCode < 200 || meta.statusCode >= 300) return undefined;
+  return body && Array.isArray(body.items) ? (body as BulkResponse) : undefined;
+}

@@ -2,10 +2,16 @@
  * The connection to Elasticsearch: node URLs, credentials and TLS, used the same way by the
  * first-contact probe (GET /), the bulk client and `doctor`.
  *
- * The client is written for the 8.x/9.x servers our users run; the 8.x client sends
- * `compatible-with=8` media types, which a 7.x server rejects, so when the server answers
- * with a 7.x version we talk plain `application/json` to it instead. Everything else (bulk
- * format, item results, error types) is the same on 7.17, 8.x and 9.x.
+ * One HTTP path serves Elasticsearch 7.17, 8.x, 9.x and OpenSearch 2.x/3.x: the bulk API,
+ * its per-item results and error types are the same on all of them. Two things differ:
+ * - media types: the 8.x client sends `compatible-with=8` ones, which Elasticsearch 7.x and
+ *   OpenSearch reject, so to those we talk plain `application/json`;
+ * - the product check: the Elastic client refuses any 2xx answer without the
+ *   `x-elastic-product: Elasticsearch` header (OpenSearch never sends it, nor does an
+ *   Elasticsearch behind some proxies). That turned bulk requests OpenSearch had executed
+ *   into errors, so every client we create has it switched off: we identify the server
+ *   once, from `GET /` (`version.distribution`), instead.
+ * docs/opensearch.md records why this is one path rather than OpenSearch's own client.
  *
  * Security: https with the system CAs, a custom CA (`tls.ca`) or a pinned CA fingerprint
  * (`tls.caFingerprint`), an optional client certificate, and basic auth, an API key or a
@@ -71,21 +77,47 @@ export interface EsConnectionSettings {
   tls?: Static<typeof esTlsSchema>;
 }
 
-/** A Transport that sends the classic media types instead of the 8.x vendored ones. */
+/** A Transport without the product check (see the file comment), with the 8.x media types. */
+class AnyProductTransport extends Transport {
+  constructor(opts: ConstructorParameters<typeof Transport>[0]) {
+    super({ ...opts, productCheck: undefined });
+  }
+}
+
+/** The same, sending the classic media types (Elasticsearch 7.x, OpenSearch). */
 class ClassicMediaTypeTransport extends Transport {
   constructor(opts: ConstructorParameters<typeof Transport>[0]) {
     super({
       ...opts,
+      productCheck: undefined,
       vendoredHeaders: { jsonContentType: 'application/json', ndjsonContentType: 'application/x-ndjson', accept: 'application/json, text/plain' },
     });
   }
 }
 
+/** The search engines sluice writes to; `GET /` tells them apart (`version.distribution`). */
+export type Distribution = 'elasticsearch' | 'opensearch';
+
 export interface ClusterInfo {
+  distribution: Distribution;
   version: string;
   major: number;
   /** GET / was forbidden (a user with index privileges only): the version is assumed, not known. */
   assumed?: boolean;
+}
+
+/** What `GET /` says about the server, or undefined when the body is not a search engine's. */
+export function identifyCluster(root: unknown): Omit<ClusterInfo, 'assumed'> | undefined {
+  const v = (root as { version?: { number?: unknown; distribution?: unknown } } | undefined)?.version;
+  if (typeof v?.number !== 'string' && typeof v?.number !== 'number') return undefined;
+  const version = String(v.number);
+  const distribution: Distribution = v.distribution === 'opensearch' ? 'opensearch' : 'elasticsearch';
+  return { distribution, version, major: Number(version.split('.')[0]) };
+}
+
+/** "Elasticsearch 8.19.2", "OpenSearch 2.19.6". */
+export function describeCluster(info: Pick<ClusterInfo, 'distribution' | 'version'>): string {
+  return `${info.distribution === 'opensearch' ? 'OpenSearch' : 'Elasticsearch'} ${info.version}`;
 }
 
 export interface EsResponse {
@@ -214,12 +246,12 @@ export class EsConnection {
    * bulk client. Throws UserError for what retrying cannot fix (credentials rejected,
    * certificate not trusted, fingerprint not found); other errors are worth retrying.
    */
-  async probe(timeoutMs = 10_000): Promise<ClusterInfo> {
+  async probe(timeoutMs = 10_000, expected: Distribution | 'auto' = 'auto'): Promise<ClusterInfo> {
     const node = this.nodes[0];
     const origin = new URL(node).origin;
     const r = await this.request('GET', '/', undefined, timeoutMs);
     if (r.status === 401) throw new UserError(this.unauthorized(origin, r));
-    if (r.status === 403) return { version: 'unknown', major: 8, assumed: true };
+    if (r.status === 403) return { distribution: expected === 'opensearch' ? 'opensearch' : 'elasticsearch', version: 'unknown', major: expected === 'opensearch' ? 2 : 8, assumed: true };
     if (r.status !== 200) {
       const message = `GET ${origin}/ answered HTTP ${r.status}: ${summarize(r)}`;
       // Overload and gateway trouble pass; any other 4xx is a configuration problem (a proxy
@@ -230,10 +262,12 @@ export class EsConnection {
       }
       throw new Error(message);
     }
-    const number = r.json?.version?.number;
-    if (typeof number !== 'string' && typeof number !== 'number') throw new Error(`GET ${origin}/ did not answer like Elasticsearch`);
-    const version = String(number);
-    return { version, major: Number(version.split('.')[0]) };
+    const info = identifyCluster(r.json);
+    if (!info) throw new Error(`GET ${origin}/ did not answer like Elasticsearch or OpenSearch`);
+    if (expected !== 'auto' && info.distribution !== expected) {
+      throw new UserError(`output.elasticsearch.distribution is "${expected}", but ${origin} is ${describeCluster(info)}: set "distribution" to "${info.distribution}" or "auto"`);
+    }
+    return info;
   }
 
   private unauthorized(origin: string, r: EsResponse): string {
@@ -327,14 +361,15 @@ export class EsConnection {
   }
 
   /** The bulk client, with the same TLS and credentials as the probe. */
-  createClient(options: Omit<ClientOptions, 'nodes' | 'node' | 'auth' | 'tls' | 'caFingerprint'>, serverMajor: number): Client {
+  createClient(options: Omit<ClientOptions, 'nodes' | 'node' | 'auth' | 'tls' | 'caFingerprint'>, server: Pick<ClusterInfo, 'distribution' | 'major'>): Client {
+    const classic = server.distribution === 'opensearch' || server.major < 8;
     const tlsOpts = this.https ? this.tlsFor() : undefined;
     return new Client({
       ...options,
       nodes: this.nodes,
       ...(this.auth ? { auth: this.auth } : {}),
       ...(tlsOpts ? { tls: tlsOpts } : {}),
-      ...(serverMajor < 8 ? { Transport: ClassicMediaTypeTransport } : {}),
+      Transport: classic ? ClassicMediaTypeTransport : AnyProductTransport,
     });
   }
 }

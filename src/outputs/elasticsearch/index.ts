@@ -4,6 +4,9 @@ import type { OutputSpec } from '../../core/component.js';
 import { compileTemplate } from '../../core/template.js';
 import { ElasticsearchOutput } from './output.js';
 import { esAuthSchema, esTlsSchema } from './client.js';
+import { indexTemplateSchema } from './template.js';
+import { elasticsearchDiagnostics } from './diagnostics.js';
+import { dataStreamSchema } from './data-stream.js';
 
 export const elasticsearchOutputConfig = Type.Object(
   {
@@ -12,6 +15,11 @@ export const elasticsearchOutputConfig = Type.Object(
       description:
         'Elasticsearch URLs (`https://host:9200`). An entry may hold a comma-separated list, so one `${ES_URL}` can carry several. Credentials in a URL (`https://user:password@host`) work as basic auth, but `auth` with a secret is better.',
     }),
+    distribution: Type.Union([Type.Literal('auto'), Type.Literal('elasticsearch'), Type.Literal('opensearch')], {
+      default: 'auto',
+      description:
+        'Which search engine the nodes run: `auto` (the default) reads it from `GET /` (`version.distribution`); `elasticsearch` or `opensearch` make the start fail when the cluster turns out to be the other one. Both are written through the same bulk API with the same semantics; the index template follows the engine (see docs/opensearch.md).',
+    }),
     auth: Type.Optional(esAuthSchema),
     tls: Type.Optional(esTlsSchema),
     index: Type.String({
@@ -19,6 +27,8 @@ export const elasticsearchOutputConfig = Type.Object(
       default: 'logs-%{+yyyy.MM.dd}',
       description: 'Target index: a template with `%{field}` and `%{+yyyy.MM.dd}` (the date of the event\'s `@timestamp`, UTC).',
     }),
+    dataStream: Type.Optional(dataStreamSchema),
+    template: Type.Optional(indexTemplateSchema),
     documentId: Type.Optional(
       Type.String({
         minLength: 1,
@@ -58,11 +68,12 @@ export type ElasticsearchOutputConfig = Static<typeof elasticsearchOutputConfig>
 export const elasticsearch: OutputSpec<typeof elasticsearchOutputConfig> = {
   kind: 'output',
   name: 'elasticsearch',
-  summary: 'Bulk-index events into Elasticsearch, retrying what can be retried and dead-lettering rejections.',
+  summary: 'Bulk-index events into Elasticsearch or OpenSearch, retrying what can be retried and dead-lettering rejections.',
   config: elasticsearchOutputConfig,
   create(config, ctx) {
     for (const t of [config.index, config.documentId, config.routing, config.ingestPipeline]) if (t) compileTemplate(t);
     if (config.autoId && config.documentId) throw new Error('"autoId" and "documentId" exclude each other');
-    return new ElasticsearchOutput(config, ctx.logger.child({ component: 'elasticsearch' }), ctx.metrics, ctx.pipelineFile);
+    return new ElasticsearchOutput(config, ctx.logger.child({ component: 'elasticsearch' }), ctx.metrics, ctx.baseDir, ctx.pipelineFile);
   },
+  diagnose: elasticsearchDiagnostics,
 };

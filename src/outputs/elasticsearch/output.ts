@@ -10,10 +10,12 @@ import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import type { DeliveryResult, Output, OutputEvent } from '../../core/component.js';
 import { compileTemplate, type Template } from '../../core/template.js';
-import { backoffMs, classifyItem, isRetryableRequestError } from './bulk.js';
-import { EsConnection } from './client.js';
+import { backoffMs, bulkResponseOf, classifyItem, isRetryableRequestError, type BulkResponse } from './bulk.js';
+import { describeCluster, EsConnection } from './client.js';
 import { untilAvailable } from '../../core/waiting.js';
 import type { ElasticsearchOutputConfig } from './index.js';
+import { installTemplate, type TemplateOptions } from './template.js';
+import { DataStreamNaming, dataStreamIndex, dataStreamPattern } from './data-stream.js';
 import { noopMetrics, type ComponentMetrics } from '../../observe/observer.js';
 
 interface Item {
@@ -25,10 +27,6 @@ interface Item {
   done: (r: DeliveryResult) => void;
 }
 
-interface BulkResponseItem {
-  status: number;
-  error?: { type?: string; reason?: string; caused_by?: { type?: string; reason?: string } };
-}
 
 export class ElasticsearchOutput implements Output {
   private client: Client | undefined;
@@ -39,6 +37,8 @@ export class ElasticsearchOutput implements Output {
   /** The current partial batch has waited long enough and goes out as soon as a request slot frees. */
   private sendWhenFree = false;
   private readonly index: Template;
+  private readonly dataStream: DataStreamNaming | undefined;
+  private readonly opType: 'index' | 'create';
   private readonly documentId: Template | undefined;
   private readonly routing: Template | undefined;
   private readonly ingestPipeline: Template | undefined;
@@ -53,11 +53,15 @@ export class ElasticsearchOutput implements Output {
     private readonly config: ElasticsearchOutputConfig,
     private readonly logger: Logger,
     private readonly metrics: ComponentMetrics = noopMetrics,
+    private readonly baseDir = process.cwd(),
     /** For the `sluice doctor` hint of the start-up wait. */
     private readonly pipelineFile?: string,
   ) {
     this.queue = new PQueue({ concurrency: config.concurrency });
-    this.index = compileTemplate(config.index);
+    this.dataStream = config.dataStream ? new DataStreamNaming(config.dataStream) : undefined;
+    // Data streams take only `create`; with our default ids a 409 then means "already indexed".
+    this.opType = config.dataStream ? 'create' : config.opType;
+    this.index = compileTemplate(config.dataStream ? dataStreamIndex(config.dataStream) : config.index);
     this.documentId = config.documentId ? compileTemplate(config.documentId) : undefined;
     this.routing = config.routing ? compileTemplate(config.routing) : undefined;
     this.ingestPipeline = config.ingestPipeline ? compileTemplate(config.ingestPipeline) : undefined;
@@ -67,7 +71,7 @@ export class ElasticsearchOutput implements Output {
   async start(signal?: AbortSignal): Promise<void> {
     // At 3 a.m. the output waits for Elasticsearch, it does not crash (src/core/waiting.ts).
     const origin = new URL(this.connection.nodes[0]).origin;
-    const info = await untilAvailable(() => this.connection.probe(), {
+    const info = await untilAvailable(() => this.connection.probe(undefined, this.config.distribution), {
       logger: this.logger,
       signal,
       metrics: this.metrics,
@@ -79,15 +83,32 @@ export class ElasticsearchOutput implements Output {
         fix: 'start Elasticsearch, or correct output.elasticsearch.nodes (host, port, scheme)',
       }),
     });
-    this.client = this.connection.createClient({ maxRetries: 0, requestTimeout: this.config.requestTimeoutMs, compression: false }, info.major);
-    if (info.assumed) this.logger.warn('GET / is forbidden to this user (no "monitor" privilege): assuming Elasticsearch 8.x or later');
-    this.logger.info({ version: info.version, auth: this.connection.describeAuth() }, 'connected to Elasticsearch');
+    this.client = this.connection.createClient({ maxRetries: 0, requestTimeout: this.config.requestTimeoutMs, compression: false }, info);
+    if (info.assumed) this.logger.warn(`GET / is forbidden to this user (no "monitor" privilege): assuming ${info.distribution === 'opensearch' ? 'OpenSearch 2.x' : 'Elasticsearch 8.x'} or later`);
+    this.logger.info({ distribution: info.distribution, version: info.version, auth: this.connection.describeAuth() }, `connected to ${describeCluster(info)}`);
+    await installTemplate(this.connection, info, this.templateOptions(), this.logger);
+  }
+
+  /** What the managed index template is made for. */
+  templateOptions(): TemplateOptions {
+    const ds = this.config.dataStream;
+    const config = { manage: true, overwrite: false, ecs: true, ...this.config.template };
+    if (ds && config.pattern === undefined) config.pattern = dataStreamPattern(ds);
+    return { index: ds ? dataStreamIndex(ds) : this.config.index, dataStream: ds !== undefined, config, baseDir: this.baseDir };
   }
 
   write(item: OutputEvent): void {
     const { event } = item;
+    let index: string;
+    if (this.dataStream) {
+      const named = this.dataStream.apply(event);
+      if ('error' in named) {
+        item.done({ ok: false, reason: 'es_rejected', error: named.error });
+        return;
+      }
+      index = named.name;
+    } else index = this.index.render(event);
     const { '@metadata': _metadata, ...doc } = event;
-    const index = this.index.render(event);
     const action: Record<string, string> = { _index: index };
     if (!this.config.autoId) action._id = this.documentId ? this.documentId.render(event) : item.defaultId;
     // A template that renders empty means "none for this event" (as in Logstash), not an
@@ -98,7 +119,7 @@ export class ElasticsearchOutput implements Output {
     if (pipeline) action.pipeline = pipeline;
     let ndjson: string;
     try {
-      ndjson = `{"${this.config.opType}":${JSON.stringify(action)}}\n${JSON.stringify(doc)}\n`;
+      ndjson = `{"${this.opType}":${JSON.stringify(action)}}\n${JSON.stringify(doc)}\n`;
     } catch (err) {
       item.done({ ok: false, reason: 'encode_failed', error: `event cannot be serialised: ${(err as Error).message}` });
       return;
@@ -186,12 +207,16 @@ export class ElasticsearchOutput implements Output {
   private async attempt(items: Item[]): Promise<Item[]> {
     let body = '';
     for (const it of items) body += it.ndjson;
-    let response: { errors: boolean; items: Record<string, BulkResponseItem>[] };
+    let response: BulkResponse;
     const started = performance.now();
     try {
       response = (await this.client!.transport.request({ method: 'POST', path: '/_bulk', bulkBody: body })) as typeof response;
       this.metrics.bulkRequest((performance.now() - started) / 1000, response.errors ? 'item_errors' : 'ok');
     } catch (err) {
+      // A 2xx answer means the server executed the request: its items say what happened to
+      // each document, whatever the client thought of the answer (a product check, say).
+      const executed = bulkResponseOf(err);
+      if (executed) return this.handleItems(items, executed, started);
       const e = err as { name?: string; message?: string; meta?: { statusCode?: number } };
       this.metrics.bulkRequest((performance.now() - started) / 1000, 'failed', e.message);
       this.metrics.elasticsearchError(e.name === 'ResponseError' && e.meta?.statusCode ? `http_${e.meta.statusCode}` : (e.name ?? 'Error'));
@@ -211,11 +236,17 @@ export class ElasticsearchOutput implements Output {
       }
       return [];
     }
+    return this.handleItems(items, response);
+  }
+
+  /** Settles each item by its result in a bulk response; returns the items to retry. */
+  private handleItems(items: Item[], response: BulkResponse, started?: number): Item[] {
+    if (started !== undefined) this.metrics.bulkRequest((performance.now() - started) / 1000, response.errors ? 'item_errors' : 'ok');
     const retry: Item[] = [];
     response.items.forEach((entry, i) => {
       const it = items[i];
       const result = Object.values(entry)[0];
-      switch (classifyItem(result.status, this.config.opType)) {
+      switch (classifyItem(result.status, this.opType)) {
         case 'indexed':
           it.done({ ok: true });
           break;

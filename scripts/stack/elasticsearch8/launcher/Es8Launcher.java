@@ -5,6 +5,7 @@ import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.env.Environment;
 import org.elasticsearch.node.InternalSettingsPreparer;
 import org.elasticsearch.node.Node;
+import org.elasticsearch.plugins.PluginBundle;
 import org.elasticsearch.plugins.PluginsLoader;
 
 import java.io.IOException;
@@ -18,13 +19,14 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
 
 /**
- * Runs one real Elasticsearch 8.x node in this JVM, for local development and tests.
+ * Runs one real Elasticsearch 8.x or 9.x node in this JVM, for local development and tests.
  *
  * <p>The server jars are on the module path (as in the distribution's lib/); this class runs
  * from the class path and reads them. Modules (transport-netty4 and our own root plugin) are
@@ -89,8 +91,8 @@ public final class Es8Launcher {
         LogConfigurator.configure(environment, true);
 
         PluginsLoader pluginsLoader = PluginsLoader.createPluginsLoader(
-                PluginsLoader.loadModulesBundles(environment.modulesDir()),
-                PluginsLoader.loadPluginsBundles(environment.pluginsDir()),
+                loadBundles("loadModulesBundles", environment.modulesDir()),
+                loadBundles("loadPluginsBundles", environment.pluginsDir()),
                 Map.of());
         // A failed start leaves non-daemon threads behind; exit so the stack scripts see it at once.
         final Node node;
@@ -123,6 +125,20 @@ public final class Es8Launcher {
         }
         System.out.println("sluice-es: node started");
         closed.await();
+    }
+
+    /**
+     * PluginsLoader.loadModulesBundles / loadPluginsBundles: (Path) in 8.x, (Path, boolean) in
+     * 9.x. Called reflectively so one launcher source serves both; the 9.x flag stays false
+     * (no entitlement policies: the node runs without the entitlements agent, as in tests).
+     */
+    @SuppressWarnings("unchecked")
+    private static Set<PluginBundle> loadBundles(String method, Path dir) throws Exception {
+        try {
+            return (Set<PluginBundle>) PluginsLoader.class.getMethod(method, Path.class).invoke(null, dir);
+        } catch (NoSuchMethodException e) {
+            return (Set<PluginBundle>) PluginsLoader.class.getMethod(method, Path.class, boolean.class).invoke(null, dir, false);
+        }
     }
 
     /** Re-creates modules/NAME/ for every module: its jars plus the descriptor found in one of them. */
