@@ -58,6 +58,8 @@ export class RecordProcessor {
   private readonly context: vm.Context;
   private guarded: () => unknown = () => undefined;
   private readonly sliceMs: number;
+  /** A record is being processed inside the guarded run (see processBatch). */
+  private inRecord = false;
 
   constructor(
     private readonly steps: ChainStep[],
@@ -91,7 +93,10 @@ export class RecordProcessor {
     const run = () => {
       const deadline = Math.min(performance.now() + this.sliceMs, budgetEnd);
       while (next < records.length) {
-        outcomes[next] = this.process(records[next]);
+        this.inRecord = true;
+        const outcome = this.process(records[next]);
+        this.inRecord = false;
+        outcomes[next] = outcome;
         next++;
         if (performance.now() > deadline) return;
       }
@@ -105,6 +110,12 @@ export class RecordProcessor {
         this.runGuarded(run);
       } catch (err) {
         if ((err as { code?: string }).code !== TIMEOUT_CODE) throw err;
+        // Interrupted between two records (a starved CPU can stretch a slice past the whole
+        // limit): no record is to blame; go on (a record that had just finished is processed
+        // again, which gives the same outcome). Blaming records[next] here dead-lettered a
+        // record that was never slow, or one past the end of the batch.
+        if (!this.inRecord) continue;
+        this.inRecord = false;
         outcomes[next] = this.timedOut(records[next], this.currentStep, new Set());
         next++;
       }
