@@ -36,6 +36,7 @@ import * as vegaLite from 'vega-lite';
 import { ensureStack } from '../scripts/stack/index.js';
 import { registerCompressionCodecs } from '../src/inputs/kafka/compression.js';
 import { procStats } from '../test/helpers/proc.js';
+import { heapCapForPaths } from '../src/runtime/heap-cap.js';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 const args = process.argv.slice(2).filter((a, i) => !(i === 0 && a === 'peers'));
@@ -46,6 +47,8 @@ const opt = (name: string, dflt: string) => {
 const LINES = Number(opt('lines', '1000000'));
 const RECORDS = Number(opt('records', '200000'));
 const BENTHOS_LINES = Number(opt('benthos-lines', '200000'));
+/** Filter stage: each system runs this many times; its run with the least CPU counts (the others met more contention). */
+const REPEAT = Number(opt('repeat', '3'));
 const SKIP = new Set(opt('skip', '').split(',').filter(Boolean));
 const OUT = resolve(root, opt('out', 'docs/perf'));
 const PEERS = join(root, '..', 'shared', 'peers');
@@ -121,7 +124,11 @@ function timed(cmd: string[], env: Record<string, string> = {}): { cpu: number; 
 
 const filterRows: FilterRow[] = [];
 function filterRun(system: string, workload: string, events: number, cmd: string[], note?: string, env: Record<string, string> = {}): void {
-  const t = timed(cmd, env);
+  let t = timed(cmd, env);
+  for (let i = 1; i < REPEAT; i++) {
+    const again = timed(cmd, env);
+    if (again.cpu < t.cpu) t = again;
+  }
   const row = { system, workload, events, cpuSeconds: t.cpu, wallSeconds: t.wall, peakRssMiB: t.rssMiB, note };
   filterRows.push(row);
   say(`  ${`${system}, ${workload}`.padEnd(52)} ${fmt(events / t.wall).padStart(9)} events/s · ${fmt(eventsPerCpuSecond(row)).padStart(9)} per CPU s · ${t.cpu.toFixed(2)} CPU s · ${fmt(t.rssMiB)} MiB`);
@@ -130,7 +137,7 @@ function filterRun(system: string, workload: string, events: number, cmd: string
 
 if (!SKIP.has('filter')) {
   const input = writeLines(join(work, 'lines.log'), LINES);
-  say(`\n[filter stage] ${fmt(LINES)} lines, each process pinned to core 1 (taskset -c 1), whole process, output discarded`);
+  say(`\n[filter stage] ${fmt(LINES)} lines, each process pinned to core 1 (taskset -c 1), whole process, output discarded; best of ${REPEAT} runs by CPU`);
   filterRun('sluice', 'grok HTTPD_COMBINEDLOG + date', LINES, [process.execPath, sluiceBin, 'process', grokDate, '--input', input, '--discard']);
   filterRun('sluice', 'web-access.json (+ geoip, useragent, mutate)', LINES, [process.execPath, sluiceBin, 'process', webAccess, '--input', input, '--discard']);
   if (!SKIP.has('fluent-bit')) filterRun('Fluent Bit', 'apache2 regex parser', LINES, [join(PEERS, 'fluent-bit', 'run.sh'), 'filter', input], 'its exit adds ~1 s of idle wall time');
@@ -140,7 +147,11 @@ if (!SKIP.has('filter')) {
   }
   if (!SKIP.has('joni')) {
     // joni-grok repeats the file to 1,000,000 events per run: 200,000 warm-up + 5 timed runs.
-    const t = timed([join(PEERS, 'joni-grok', 'run.sh'), 'ecs', CORPUS]);
+    let t = timed([join(PEERS, 'joni-grok', 'run.sh'), 'ecs', CORPUS]);
+    for (let i = 1; i < REPEAT; i++) {
+      const again = timed([join(PEERS, 'joni-grok', 'run.sh'), 'ecs', CORPUS]);
+      if (again.cpu < t.cpu) t = again;
+    }
     const best = Number(/RESULT .*best=(\d+)/.exec(t.stdout)?.[1] ?? NaN);
     const events = 200_000 + 5 * 1_000_000;
     const row = { system: 'Logstash grok engine (Joni)', workload: 'grok HTTPD_COMBINEDLOG + date, in-process', events, cpuSeconds: t.cpu, wallSeconds: t.wall, peakRssMiB: t.rssMiB, note: `${fmt(best)} events/s in its best timed run (no start-up, no event machinery)` };
@@ -232,9 +243,13 @@ if (!SKIP.has('e2e')) {
     say(`  ${`${system}, ${workload}`.padEnd(52)} ${fmt(row.eventsPerSecond).padStart(7)} events/s · ${row.cpuPerMillion.toFixed(1).padStart(6)} CPU s per million · ${fmt(row.peakRssMiB)} MiB`);
   };
   const kafkaEnv = { KAFKA_BROKERS: brokers.join(','), ES_URL: esUrl, SLUICE_HTTP_PORT: '0', SLUICE_LOG_LEVEL: 'warn' };
+  // sluice runs under its default heap cap, as shipped: bin/sluice applies it itself where node
+  // can re-exec in place (22.15+); on older node the benchmark passes the same value.
+  const capped = (pipeline: string): Record<string, string> =>
+    typeof (process as { execve?: unknown }).execve === 'function' ? {} : { NODE_OPTIONS: `--max-old-space-size=${heapCapForPaths([pipeline])}` };
   const sluiceRun = [process.execPath, sluiceBin, 'run'];
-  await measure('sluice', 'grok + date', [...sluiceRun, grokDate], { ...kafkaEnv, PEERS_TOPIC: topic, PEERS_GROUP: `${run}-sluice`, PEERS_INDEX: `${run}-sluice`, PEERS_DLQ_TOPIC: `${run}-sluice.dlq` }, `${run}-sluice`, RECORDS);
-  await measure('sluice', 'web-access.json', [...sluiceRun, webAccess], { ...kafkaEnv, WEB_ACCESS_TOPIC: topic, WEB_ACCESS_GROUP_ID: `${run}-web`, WEB_ACCESS_INDEX_PREFIX: `${run}-web`, WEB_ACCESS_DLQ_TOPIC: `${run}-web.dlq` }, `${run}-web-*`, RECORDS);
+  await measure('sluice', 'grok + date', [...sluiceRun, grokDate], { ...kafkaEnv, ...capped(grokDate), PEERS_TOPIC: topic, PEERS_GROUP: `${run}-sluice`, PEERS_INDEX: `${run}-sluice`, PEERS_DLQ_TOPIC: `${run}-sluice.dlq` }, `${run}-sluice`, RECORDS);
+  await measure('sluice', 'web-access.json', [...sluiceRun, webAccess], { ...kafkaEnv, ...capped(webAccess), WEB_ACCESS_TOPIC: topic, WEB_ACCESS_GROUP_ID: `${run}-web`, WEB_ACCESS_INDEX_PREFIX: `${run}-web`, WEB_ACCESS_DLQ_TOPIC: `${run}-web.dlq` }, `${run}-web-*`, RECORDS);
   const peerEnv = (name: string) => ({ KAFKA_BROKERS: brokers.join(','), TOPIC: topic, GROUP: `${run}-${name}`, INDEX: `${run}-${name}`, ES_URL: esUrl });
   if (!SKIP.has('fluent-bit')) await measure('Fluent Bit', 'apache2 parser', [join(PEERS, 'fluent-bit', 'run.sh'), 'e2e'], peerEnv('fluentbit'), `${run}-fluentbit`, RECORDS);
   if (!SKIP.has('benthos')) await measure('Benthos', 'grok + timestamp', [join(PEERS, 'benthos', 'run.sh'), 'e2e'], peerEnv('benthos'), `${run}-benthos`, RECORDS);
@@ -263,22 +278,36 @@ if (!SKIP.has('e2e')) {
 // ------------------------------------------------------------------------------------------
 // tables, ratios, chart
 
+// A section skipped in this run keeps the figures of the previous run (so the filter stage and
+// the end-to-end runs can be measured at different times), and the table says so.
+let previous: { date?: string; filter?: FilterRow[]; e2e?: E2eRow[]; loadAverage?: number[] } = {};
+try {
+  previous = JSON.parse(readFileSync(join(OUT, 'peers.json'), 'utf8'));
+} catch {
+  /* first run */
+}
+const keptFrom = (section: 'filter' | 'e2e') => (SKIP.has(section) && previous[section]?.length ? ` (from the run of ${previous.date}, load average ${previous.loadAverage?.map((l) => l.toFixed(2)).join(' ')})` : '');
+const filterNote = keptFrom('filter');
+const e2eNote = keptFrom('e2e');
+if (filterNote) filterRows.push(...previous.filter!);
+if (e2eNote) e2eRows.push(...previous.e2e!);
+
 const ratio = (x: number, y: number) => `${(x / y).toFixed(2)}×`;
 const md: string[] = [];
 if (filterRows.length) {
   const sl = filterRows.filter((r) => r.system === 'sluice');
-  md.push(`Filter stage, ${fmt(LINES)} lines, one pinned core, whole process, output discarded (load average ${load()}):`, '');
-  md.push(`| system, workload | events/s | events per CPU s | CPU s | peak RSS MiB | ${sl.map((s) => `sluice ${s.workload.split(' ')[0]} per CPU s ÷ this`).join(' | ')} |`);
+  md.push(`Filter stage, ${fmt(filterNote ? filterRows[0].events : LINES)} lines, one pinned core, whole process, output discarded, best of ${REPEAT} runs by CPU${filterNote || ` (load average ${load()})`}:`, '');
+  md.push(`| system, workload | events/s | events per CPU s | CPU s | peak RSS MiB | ${sl.map((s) => `sluice ${s.workload.split(' ')[0]}: CPU per event ÷ this`).join(' | ')} |`);
   md.push(`| --- | --- | --- | --- | --- |${sl.map(() => ' --- |').join('')}`);
   for (const r of filterRows) {
     const rate = r.note?.includes('best timed run') ? `${r.note.split(' ')[0]} (in-process)` : fmt(r.events / r.wallSeconds);
-    md.push(`| ${r.system}, ${r.workload}${r.note && !r.note.includes('best timed run') ? ` (${r.note})` : ''} | ${rate} | ${fmt(eventsPerCpuSecond(r))} | ${r.cpuSeconds.toFixed(2)} | ${fmt(r.peakRssMiB)} | ${sl.map((s) => ratio(eventsPerCpuSecond(s), eventsPerCpuSecond(r))).join(' | ')} |`);
+    md.push(`| ${r.system}, ${r.workload}${r.note && !r.note.includes('best timed run') ? ` (${r.note})` : ''} | ${rate} | ${fmt(eventsPerCpuSecond(r))} | ${r.cpuSeconds.toFixed(2)} | ${fmt(r.peakRssMiB)} | ${sl.map((s) => ratio(eventsPerCpuSecond(r), eventsPerCpuSecond(s))).join(' | ')} |`);
   }
   md.push('');
 }
 if (e2eRows.length) {
   const sl = e2eRows.filter((r) => r.system === 'sluice');
-  md.push(`End to end, ${fmt(RECORDS)} records in 4 partitions, until all are searchable:`, '');
+  md.push(`End to end, ${fmt(RECORDS)} records in 4 partitions, until all are searchable${e2eNote || ` (load average ${load()})`}:`, '');
   md.push(`| system, workload | events/s | CPU s per million events | peak RSS MiB | ${sl.map((s) => `sluice ${s.workload.split(' ')[0]}: CPU ÷ this, events/s ÷ this`).join(' | ')} |`);
   md.push(`| --- | --- | --- | --- |${sl.map(() => ' --- |').join('')}`);
   for (const r of e2eRows) md.push(`| ${r.system}, ${r.workload} | ${fmt(r.eventsPerSecond)} | ${r.cpuPerMillion.toFixed(1)} | ${fmt(r.peakRssMiB)} | ${sl.map((s) => `${ratio(s.cpuPerMillion, r.cpuPerMillion)}, ${ratio(s.eventsPerSecond, r.eventsPerSecond)}`).join(' | ')} |`);
@@ -301,14 +330,23 @@ if (values.length) {
   const spec = vegaLite.compile({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     data: { values },
-    facet: { row: { field: 'stage', type: 'nominal', title: null, header: { labelAngle: 0, labelAlign: 'left', labelAnchor: 'start', labelFontWeight: 'bold' } } },
+    facet: {
+      row: {
+        field: 'stage',
+        type: 'nominal',
+        title: null,
+        sort: [...new Set(values.map((v) => v.stage))],
+        header: { labelAngle: 0, labelAlign: 'left', labelAnchor: 'start', labelFontWeight: 'bold' },
+      },
+    },
     resolve: { scale: { y: 'independent', x: 'independent' } },
     spec: {
       width: 420,
       mark: { type: 'bar', tooltip: true },
       encoding: {
-        y: { field: 'label', type: 'nominal', sort: '-x', title: null, axis: { labelLimit: 360 } },
-        x: { field: 'value', type: 'quantitative', title: 'CPU µs per event' },
+        y: { field: 'label', type: 'nominal', sort: 'x', title: null, axis: { labelLimit: 600 } },
+        // Log scale: Benthos spends ~100× what the others do.
+        x: { field: 'value', type: 'quantitative', title: 'CPU µs per event (log scale)', scale: { type: 'log' } },
         color: { field: 'sluice', type: 'nominal', title: null, scale: { domain: ['sluice', 'peer', 'ceiling'], range: ['#d95f02', '#7570b3', '#999999'] } },
       },
     },
