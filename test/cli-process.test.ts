@@ -38,6 +38,20 @@ describe('sluice process', () => {
     ]);
   });
 
+  it('--discard prints no events and no dead letters, only one summary line with the counts on stderr', () => {
+    const input = ['{"msg":"ok","level":"info"}', 'not json', '{"msg":"boom","level":"error"}', '[1,2]', '{"msg":"c"}'].join('\n');
+    const r = runSluice(['process', pipeline, '--discard'], { input });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const summary = Object.fromEntries(lines[0].split(' ').map((kv) => kv.split('=')));
+    expect(Object.keys(summary)).toEqual(['events', 'dead_letters', 'cpu_s', 'wall_s', 'events_per_s', 'events_per_cpu_s', 'peak_rss_mib']);
+    expect(summary.events).toBe('3');
+    expect(summary.dead_letters).toBe('2');
+    for (const k of ['cpu_s', 'wall_s', 'events_per_s', 'events_per_cpu_s', 'peak_rss_mib']) expect(Number(summary[k])).toBeGreaterThan(0);
+  });
+
   it('exits 1 with a clear message for an invalid pipeline', () => {
     const r = runSluice(['process', 'test/fixtures/invalid/misspelt-key.json'], { input: '' });
     expect(r.code).toBe(1);

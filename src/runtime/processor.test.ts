@@ -125,6 +125,19 @@ describe('RecordProcessor', () => {
       expect(next).toMatchObject({ kind: 'events', events: [{ matched: true }] });
     });
 
+    it('gives exactly one outcome per record when an interrupt lands between two records', () => {
+      // A 1 ms limit: slices can overrun the whole limit (a busy machine), and the interrupt can
+      // land after the last record of the batch. It used to add an outcome past the end (which
+      // crashed the caller) or dead-letter the next record, never slow, as timed out.
+      const light = { process: (e: Record<string, unknown>) => void (e.ok = String(e.message).length > 0) };
+      const p = new RecordProcessor([step('light', light)], { ...opts('plain'), filterTimeoutMs: 1, onFilterTimeout: 'dead_letter' });
+      for (let round = 0; round < 20; round++) {
+        const outcomes = p.processBatch(Array.from({ length: 2000 }, (_, i) => record(`r${i}`)));
+        expect(outcomes).toHaveLength(2000);
+        expect(outcomes.every((o) => o !== undefined)).toBe(true);
+      }
+    });
+
     it('never times out a batch of normal records that together take longer than the limit', () => {
       const busy = { process: (e: Record<string, unknown>) => { const until = performance.now() + 2; while (performance.now() < until); e.ok = true; } };
       const p = new RecordProcessor([step('busy', busy)], opts('plain'));

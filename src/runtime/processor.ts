@@ -109,6 +109,8 @@ export class RecordProcessor {
   clock: () => number = Date.now;
   /** Groups completed while processing records, not yet run through the rest of the chain. */
   private completed: JoinedEvent<SourceRecord>[] = [];
+  /** The index (in the batch) of the record whose processing started last (see processBatch). */
+  private started = -1;
 
   constructor(
     steps: ChainStep[],
@@ -158,11 +160,13 @@ export class RecordProcessor {
   processBatch(records: readonly SourceRecord[], budgetMs?: number): Outcome[] {
     const outcomes: Outcome[] = new Array(records.length);
     let next = 0;
+    this.started = -1;
     const budgetEnd = budgetMs === undefined ? Infinity : performance.now() + budgetMs;
     // The slice loop runs inside the guarded script; `next` advances as records finish.
     const run = () => {
       const deadline = Math.min(performance.now() + this.sliceMs, budgetEnd);
       while (next < records.length) {
+        this.started = next;
         outcomes[next] = this.process(records[next]);
         next++;
         if (performance.now() > deadline) return;
@@ -177,10 +181,17 @@ export class RecordProcessor {
         this.runGuarded(run);
       } catch (err) {
         if ((err as { code?: string }).code !== TIMEOUT_CODE) throw err;
-        // The records before the interrupted one first, in order.
-        this.applyOffers();
-        outcomes[next] = this.interrupted(records[next], this.currentStep);
-        next++;
+        // Interrupted between two records (a starved CPU can stretch a slice past the whole
+        // limit): no record is to blame. A record that had finished keeps its outcome; one not
+        // started yet is simply processed next. Blaming records[next] here dead-lettered a
+        // record that was never slow, or one past the end of the batch.
+        if (outcomes[next] !== undefined) next++;
+        else if (this.started === next) {
+          // The records before the interrupted one first, in order.
+          this.applyOffers();
+          outcomes[next] = this.interrupted(records[next], this.currentStep);
+          next++;
+        }
       }
       this.applyOffers();
     }
@@ -281,10 +292,13 @@ export class RecordProcessor {
     const recordTime = this.isoTime(record.timestamp);
     if (event['@timestamp'] === undefined) event['@timestamp'] = recordTime;
     const headers: Record<string, string> = {};
-    // defineProperty: a header named `__proto__` stays a plain own property.
     for (const k in record.headers) {
       const v = record.headers[k];
-      if (v !== undefined) Object.defineProperty(headers, k, { value: headerText(v), enumerable: true, writable: true, configurable: true });
+      if (v === undefined) continue;
+      // defineProperty: a header named `__proto__` stays a plain own property (plain
+      // assignment for the others: defineProperty on every header was a hot-path cost).
+      if (k === '__proto__') Object.defineProperty(headers, k, { value: headerText(v), enumerable: true, writable: true, configurable: true });
+      else headers[k] = headerText(v);
     }
     // Filebeat's JSON carries its own @metadata (beat, type, version): keep it beside ours.
     const existing = event['@metadata'];

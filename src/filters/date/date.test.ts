@@ -20,6 +20,22 @@ describe('date filter', () => {
     expect(out.tags).toBeUndefined();
   });
 
+  it('gives each event its own result when the same text repeats (last result remembered) and after it changes', async () => {
+    const f = await makeFilter(date, { field: 'ts', formats: ['dd/MMM/yyyy:HH:mm:ss Z'] });
+    const texts = ['17/May/2015:10:05:03 +0000', '17/May/2015:10:05:03 +0000', '17/May/2015:10:05:04 +0200', 'bad', '17/May/2015:10:05:04 +0200'];
+    const out = texts.map((ts) => runFilter(f, { ts })[0]);
+    expect(out.map((e) => e['@timestamp'] ?? e.tags)).toEqual(['2015-05-17T10:05:03.000Z', '2015-05-17T10:05:03.000Z', '2015-05-17T08:05:04.000Z', ['_dateparsefailure'], '2015-05-17T08:05:04.000Z']);
+  });
+
+  it('a pattern without a year takes the year at the time of each event, even for the same text', async () => {
+    const f = await makeFilter(date, { field: 'ts', formats: ['MMM  d HH:mm:ss'] });
+    vi.useFakeTimers({ now: new Date('2024-06-01T00:00:00Z') });
+    const [a] = runFilter(f, { ts: 'Jun  2 10:00:00' });
+    vi.setSystemTime(new Date('2025-06-01T00:00:00Z'));
+    const [b] = runFilter(f, { ts: 'Jun  2 10:00:00' });
+    expect([a['@timestamp'], b['@timestamp']]).toEqual(['2024-06-02T10:00:00.000Z', '2025-06-02T10:00:00.000Z']);
+  });
+
   it('applies numeric offsets with and without colon', async () => {
     expect((await parse({ formats: ['yyyy-MM-dd HH:mm:ss Z'] }, '2020-02-29 23:30:00 -0530'))['@timestamp']).toBe('2020-03-01T05:00:00.000Z');
     expect((await parse({ formats: ['yyyy-MM-dd HH:mm:ssZZ'] }, '2020-02-29 23:30:00+05:30'))['@timestamp']).toBe('2020-02-29T18:00:00.000Z');

@@ -97,6 +97,12 @@ function compileFormat(format: string, locale: string): Parser {
   return (v, zone) => parser.parse(typeof v === 'string' ? v : String(v), zone);
 }
 
+/** Does the result of this format depend on the text alone (special formats, or a pattern with a year)? */
+function hasYear(format: string): boolean {
+  if (['ISO8601', 'UNIX', 'UNIX_MS', 'TAI64N'].includes(format.toUpperCase())) return true;
+  return /[yYx]/.test(format.replace(/'[^']*'/g, ''));
+}
+
 export const date: FilterSpec<typeof dateConfig> = {
   kind: 'filter',
   name: 'date',
@@ -119,6 +125,12 @@ export const date: FilterSpec<typeof dateConfig> = {
       if (t.constant) fixedZone = resolveTimeZone(config.timezone);
       else zoneTemplate = t;
     }
+    // Log lines come in time order, many in the same second: remember the last text parsed.
+    // Only when the result depends on the text alone: a fixed zone, and every pattern has a
+    // year (a pattern without one takes the current year, which can change between two calls).
+    const cacheable = zoneTemplate === undefined && config.formats.every(hasYear);
+    let lastValue: string | number | undefined;
+    let lastIso = '';
     const fail = (event: Event) => {
       for (const tag of tags) addTag(event, tag);
     };
@@ -129,6 +141,10 @@ export const date: FilterSpec<typeof dateConfig> = {
         if (Array.isArray(value)) value = value[0];
         if (value === undefined || value === null) return;
         if (typeof value !== 'string' && typeof value !== 'number') return fail(event);
+        if (cacheable && value === lastValue) {
+          setField(event, target, lastIso);
+          return;
+        }
         let zone = fixedZone;
         if (zoneTemplate) {
           const z = tryResolveTimeZone(zoneTemplate.render(event));
@@ -138,7 +154,12 @@ export const date: FilterSpec<typeof dateConfig> = {
         for (let i = 0; i < parsers.length; i++) {
           const ms = parsers[i](value, zone);
           if (ms === ms && ms >= -MAX_MS && ms <= MAX_MS) {
-            setField(event, target, formatIsoUtc(ms));
+            const iso = formatIsoUtc(ms);
+            if (cacheable) {
+              lastValue = value;
+              lastIso = iso;
+            }
+            setField(event, target, iso);
             return;
           }
         }

@@ -21,6 +21,16 @@ export interface Capture {
   readonly conv: Conv;
   /** The field is in the `overwrite` list: replace instead of turning it into an array. */
   readonly overwrite: boolean;
+  /** Slot of the object that holds the field (see CompiledGrok.parents); -1 for the event root. */
+  readonly parent: number;
+  /** The last path segment: the key in that object. */
+  readonly key: string;
+}
+
+/** An object on the way to captured fields: `key` in the slot `parent` (-1: the event root). */
+export interface ParentSlot {
+  readonly parent: number;
+  readonly key: string;
 }
 
 export interface CompiledGrok {
@@ -30,6 +40,13 @@ export interface CompiledGrok {
   /** For inputs with '\n' when the expression uses ^ or $ (Ruby line anchors); null otherwise. */
   readonly reMultiline: RegExp | null;
   readonly captures: readonly Capture[];
+  /**
+   * The distinct parent objects of the captures (`http.request` for `http.request.method`),
+   * each found or created once per match instead of once per capture. null when one capture's
+   * field is a parent of another's (then each capture walks its own path, so the later
+   * capture sees what the earlier one stored).
+   */
+  readonly parents: readonly ParentSlot[] | null;
 }
 
 export interface CompileOptions {
@@ -119,13 +136,29 @@ export function compileGrok(pattern: string, opts: CompileOptions): CompiledGrok
   for (const g of t.groups) if (!order.has(g.name)) order.set(g.name, order.size);
   const groups = [...t.groups].sort((a, b) => order.get(a.name)! - order.get(b.name)! || a.index - b.index);
 
+  const parents: ParentSlot[] = [];
+  const slotOf = new Map<string, number>();
+  const slotFor = (path: FieldPath, length: number): number => {
+    if (length === 0) return -1;
+    const key = path.slice(0, length).join('.');
+    let slot = slotOf.get(key);
+    if (slot === undefined) {
+      const parent = slotFor(path, length - 1);
+      slot = parents.length;
+      parents.push({ parent, key: path[length - 1] });
+      slotOf.set(key, slot);
+    }
+    return slot;
+  };
   const captures: Capture[] = groups.map((g) => {
     const fieldName = g.grok ? g.grok.field : g.name;
     const rel = captureField(fieldName, where);
     const field = rel.join('.');
     const path = opts.target ? Object.freeze([...opts.target, ...rel]) : rel;
     const overwrite = opts.overwrite.has(field) || (opts.target !== undefined && opts.overwrite.has(path.join('.')));
-    return { index: g.index, path, field, conv: g.grok ? conversion(g.grok.type, g.name) : Conv.None, overwrite };
+    const parent = slotFor(path, path.length - 1);
+    return { index: g.index, path, field, conv: g.grok ? conversion(g.grok.type, g.name) : Conv.None, overwrite, parent, key: path[path.length - 1] };
   });
-  return { pattern, re, reMultiline, captures };
+  const leafIsParent = captures.some((c) => slotOf.has(c.path.join('.')));
+  return { pattern, re, reMultiline, captures, parents: leafIsParent ? null : parents };
 }

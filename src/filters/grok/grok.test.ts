@@ -304,3 +304,27 @@ describe('grok: spec', () => {
     expect(performance.now() - started).toBeGreaterThan(1);
   });
 });
+
+describe('grok: storing captures into nested fields', () => {
+  it('creates each parent object once per match, keeps existing parents, replaces a non-object on the way', async () => {
+    const out = await run(
+      { patterns: ['%{WORD:[http][request][method]} %{NOTSPACE:[url][path]} %{INT:[http][response][status]:int} %{WORD:[http][version]}'] },
+      { message: 'GET /a 200 one', http: { keep: true }, url: 'not an object' },
+    );
+    expect(out).toEqual({ message: 'GET /a 200 one', http: { keep: true, request: { method: 'GET' }, response: { status: 200 }, version: 'one' }, url: { path: '/a' } });
+  });
+
+  it('a capture whose field is the parent of another capture is stored as before (the later capture replaces the string)', async () => {
+    const out = await run({ patterns: ['%{WORD:a} %{WORD:[a][b]}'] }, { message: 'x y' });
+    expect(out).toEqual({ message: 'x y', a: { b: 'y' } });
+  });
+
+  it('the parents found in one match are not reused for the next event', async () => {
+    const filter = await makeFilter(grok, { patterns: ['%{WORD:[p][q]}'] }, testContext());
+    const [first] = runFilter(filter, { message: 'one' });
+    const [second] = runFilter(filter, { message: 'two' });
+    expect(first).toEqual({ message: 'one', p: { q: 'one' } });
+    expect(second).toEqual({ message: 'two', p: { q: 'two' } });
+    expect(first.p).not.toBe(second.p);
+  });
+});

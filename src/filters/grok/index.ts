@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import type { ComponentContext, Filter, FilterSpec } from '../../core/component.js';
 import { addTag, getField, parsePath, type Event, type FieldPath } from '../../core/event.js';
-import { compileGrok, Conv, type CompiledGrok } from './compile.js';
+import { compileGrok, Conv, type CompiledGrok, type ParentSlot } from './compile.js';
 import { toFloat, toInt } from './convert.js';
 import { patternLibrary } from './patterns/index.js';
 
@@ -144,9 +144,13 @@ function loadUserPatterns(config: GrokConfig, ctx: ComponentContext): Map<string
 
 // ------------------------------------------------------------------ matching
 
+type ParentObjects = (Record<string, unknown> | undefined)[];
+
 interface FieldMatcher {
   readonly path: FieldPath;
   readonly groks: readonly CompiledGrok[];
+  /** Per expression, the parent objects found in the current match (see CompiledGrok.parents). */
+  readonly parentCaches: readonly ParentObjects[];
 }
 
 function asText(value: unknown): string {
@@ -183,6 +187,31 @@ function store(event: Event, path: FieldPath, value: string | number, overwrite:
   // any other existing value (number, object, boolean) is left as it is, like Logstash does
 }
 
+/** Like store(), for a field whose parent object is already found: `obj[key]`. */
+function storeIn(obj: Record<string, unknown>, key: string, value: string | number, overwrite: boolean): void {
+  const current = Object.hasOwn(obj, key) ? obj[key] : undefined;
+  if (overwrite || current === undefined || current === null) obj[key] = value;
+  else if (Array.isArray(current)) current.push(value);
+  else if (typeof current === 'string') obj[key] = [current, value];
+}
+
+/** The object of a parent slot, found or created on first use within one match (cached in `objs`). */
+function parentObject(event: Event, slots: readonly ParentSlot[], objs: ParentObjects, slot: number): Record<string, unknown> {
+  if (slot < 0) return event;
+  let obj = objs[slot];
+  if (obj !== undefined) return obj;
+  const { parent, key } = slots[slot];
+  const up = parentObject(event, slots, objs, parent);
+  const next = Object.hasOwn(up, key) ? up[key] : undefined;
+  if (typeof next === 'object' && next !== null && !Array.isArray(next)) obj = next as Record<string, unknown>;
+  else {
+    obj = {};
+    up[key] = obj;
+  }
+  objs[slot] = obj;
+  return obj;
+}
+
 export const grok: FilterSpec<typeof grokConfig> = {
   kind: 'filter',
   name: 'grok',
@@ -207,13 +236,17 @@ export const grok: FilterSpec<typeof grokConfig> = {
           ? [[config.field, config.patterns]]
           : [];
     if (spec.length === 0) throw new Error('grok: no pattern to match: set `patterns` (e.g. ["%{HTTPD_COMBINEDLOG}"]) or `match`');
-    const matchers: FieldMatcher[] = spec.map(([field, patterns]) => ({ path: parsePath(field), groks: patterns.map(compile) }));
+    const matchers: FieldMatcher[] = spec.map(([field, patterns]) => {
+      const groks = patterns.map(compile);
+      // One reusable array of parent objects per expression (process() is never re-entered).
+      return { path: parsePath(field), groks, parentCaches: groks.map((g) => new Array(g.parents?.length ?? 0)) };
+    });
 
     const { breakOnMatch, keepEmptyCaptures } = config;
     const tags = config.tagOnFailure;
 
     /** Tries the expressions on one text; applies the captures of the first (or every) match. */
-    const matchText = (groks: readonly CompiledGrok[], text: string, event: Event): boolean => {
+    const matchText = (groks: readonly CompiledGrok[], parentCaches: readonly ParentObjects[], text: string, event: Event): boolean => {
       let matched = false;
       let multiline = -1; // lazily computed: does the text contain '\n'?
       for (let g = 0; g < groks.length; g++) {
@@ -227,16 +260,21 @@ export const grok: FilterSpec<typeof grokConfig> = {
         if (m === null) continue;
         matched = true;
         const caps = compiled.captures;
+        const slots = compiled.parents;
+        // Parent objects found in this match; reset for each match (a capture may have
+        // replaced a non-object on the way since the last one).
+        const objs = slots === null ? null : parentCaches[g].fill(undefined);
         for (let c = 0; c < caps.length; c++) {
           const cap = caps[c];
           const raw = m[cap.index];
           if (raw === undefined) continue; // the group did not take part in the match
+          let value: string | number;
           if (cap.conv === Conv.None) {
             if (raw.length === 0 && !keepEmptyCaptures) continue;
-            store(event, cap.path, raw, cap.overwrite);
-          } else {
-            store(event, cap.path, cap.conv === Conv.Int ? toInt(raw) : toFloat(raw), cap.overwrite);
-          }
+            value = raw;
+          } else value = cap.conv === Conv.Int ? toInt(raw) : toFloat(raw);
+          if (objs === null) store(event, cap.path, value, cap.overwrite);
+          else storeIn(parentObject(event, slots!, objs, cap.parent), cap.key, value, cap.overwrite);
         }
         if (breakOnMatch) break;
       }
@@ -247,13 +285,13 @@ export const grok: FilterSpec<typeof grokConfig> = {
       process(event) {
         let matched = false;
         for (let f = 0; f < matchers.length; f++) {
-          const { path, groks } = matchers[f];
+          const { path, groks, parentCaches } = matchers[f];
           const value = getField(event, path);
           let ok = false;
           if (Array.isArray(value)) {
             // a snapshot of the length: captures into the same field append to it
-            for (let i = 0, n = value.length; i < n; i++) ok = matchText(groks, asText(value[i]), event) || ok;
-          } else ok = matchText(groks, asText(value), event);
+            for (let i = 0, n = value.length; i < n; i++) ok = matchText(groks, parentCaches, asText(value[i]), event) || ok;
+          } else ok = matchText(groks, parentCaches, asText(value), event);
           if (ok) {
             matched = true;
             if (breakOnMatch) break;

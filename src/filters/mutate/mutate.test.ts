@@ -123,4 +123,25 @@ describe('mutate filter', () => {
     await expect(makeFilter(mutate, { gsub: [{ field: 'a', pattern: '(unclosed', replacement: '' }] })).rejects.toThrow(/invalid gsub pattern/);
     await expect(makeFilter(mutate, { convert: { a: 'number' } })).rejects.toThrow(/invalid mutate config/);
   });
+
+  it('removes top-level fields by handing on a copy without them, in order with the other operations', async () => {
+    const f = await makeFilter(mutate, { addField: { added: 'a' }, removeField: ['timestamp', 'tags', 'absent', 'nested.x'], addTag: ['t'] });
+    const event = { message: 'm', timestamp: 'ts', tags: ['old'], nested: { x: 1, y: 2 }, '@metadata': { kafka: { offset: '1' } } };
+    const [out] = runFilter(f, event);
+    expect(out).toEqual({ message: 'm', nested: { y: 2 }, '@metadata': { kafka: { offset: '1' } }, added: 'a', tags: ['t'] });
+    expect(Object.keys(out)).toEqual(['message', 'nested', '@metadata', 'added', 'tags']);
+    // nothing to remove: the same event goes on, changed in place
+    const same = { message: 'n' };
+    expect(f.process(same)).toBeUndefined();
+    expect(same).toEqual({ message: 'n', added: 'a', tags: ['t'] });
+  });
+
+  it('keeps a data key named __proto__ as an own property when copying', async () => {
+    const f = await makeFilter(mutate, { removeField: ['gone'] });
+    const event = JSON.parse('{"__proto__": {"polluted": true}, "gone": 1, "kept": 2}');
+    const [out] = runFilter(f, event);
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.keys(out)).toEqual(['__proto__', 'kept']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
 });

@@ -126,7 +126,9 @@ export class ElasticsearchOutput implements Output {
     }
     const bytes = Buffer.byteLength(ndjson);
     this.outstanding++;
-    const entry: Item = { ndjson, bytes, index, attempts: 0, done: (r) => this.settle(item, r) };
+    // Only `done` is kept, not the item: the event can die young once serialised (runtime/pipeline.ts, deliver).
+    const { done } = item;
+    const entry: Item = { ndjson, bytes, index, attempts: 0, done: (r) => this.settle(done, r) };
     if (this.batchBytes + bytes > this.config.batchMaxBytes && this.batch.length > 0) this.sendBatch();
     this.batch.push(entry);
     this.batchBytes += bytes;
@@ -146,8 +148,8 @@ export class ElasticsearchOutput implements Output {
     else this.sendBatch();
   }
 
-  private settle(item: OutputEvent, result: DeliveryResult): void {
-    item.done(result);
+  private settle(done: OutputEvent['done'], result: DeliveryResult): void {
+    done(result);
     if (--this.outstanding === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
