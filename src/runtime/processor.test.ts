@@ -138,6 +138,30 @@ describe('RecordProcessor', () => {
       }
     });
 
+    it('runs a record again, untagged, when the limit passed while the process was starved rather than busy', () => {
+      // Atomics.wait blocks the thread without using CPU: what a process descheduled by a
+      // loaded host or a container's CPU quota looks like from inside. The first call sleeps
+      // past the limit, later calls are quick.
+      const cell = new Int32Array(new SharedArrayBuffer(4));
+      let calls = 0;
+      const descheduled = { process: (e: Record<string, unknown>) => { if (calls++ === 0) Atomics.wait(cell, 0, 0, 300); e.ok = true; } };
+      for (const onFilterTimeout of ['tag', 'dead_letter'] as const) {
+        calls = 0;
+        const p = new RecordProcessor([step('descheduled', descheduled)], { ...opts('plain'), onFilterTimeout });
+        const [first, second] = p.processBatch([record('a'), record('b')]);
+        expect(calls).toBe(3);
+        expect(first).toMatchObject({ kind: 'events', events: [{ message: 'a', ok: true }] });
+        expect(first.kind === 'events' && first.events[0].tags).toBeUndefined();
+        expect(second).toMatchObject({ kind: 'events', events: [{ message: 'b', ok: true }] });
+      }
+    });
+
+    it('still times out a record that keeps the CPU busy past the limit', () => {
+      const spin = { process: (e: Record<string, unknown>) => { const until = performance.now() + 400; while (performance.now() < until); e.ok = true; } };
+      const p = new RecordProcessor([step('spin', spin)], { ...opts('plain'), onFilterTimeout: 'dead_letter' });
+      expect(p.processBatch([record('a')])[0]).toMatchObject({ kind: 'dead', reason: 'filter_timeout', stage: 'filter:spin' });
+    });
+
     it('never times out a batch of normal records that together take longer than the limit', () => {
       const busy = { process: (e: Record<string, unknown>) => { const until = performance.now() + 2; while (performance.now() < until); e.ok = true; } };
       const p = new RecordProcessor([step('busy', busy)], opts('plain'));

@@ -79,6 +79,8 @@ function headerText(v: unknown): string {
 const DEFAULT_TIMEOUT_TAG = '_filtertimeout';
 export const DECODE_FAILURE_TAG = '_decodefailure';
 const TIMEOUT_CODE = 'ERR_SCRIPT_EXECUTION_TIMEOUT';
+/** Re-runs of a record interrupted while the process was starved (see `starved`), before it counts as slow. */
+const MAX_STARVED_RETRIES = 5;
 
 export class RecordProcessor {
   private readonly codec: Codec;
@@ -147,7 +149,37 @@ export class RecordProcessor {
   /** Runs `fn` so that V8 interrupts it after the time limit (throws ERR_SCRIPT_EXECUTION_TIMEOUT). */
   private runGuarded<T>(fn: () => T): T {
     this.guarded = fn;
+    this.guardCpu = process.cpuUsage();
     return this.script.runInContext(this.context, { timeout: this.options.filterTimeoutMs }) as T;
+  }
+
+  /** CPU time of the process when the last guarded run started. */
+  private guardCpu = process.cpuUsage();
+
+  /**
+   * Whether the last interrupt came from a starved process rather than slow work. V8's limit
+   * is wall time: on a host whose CPU is taken by others (a container at its CPU quota, a
+   * node under load) a normal record can pass it while the process barely ran. If the
+   * process used less than half the limit in CPU time since the guarded run started, the
+   * work was not slow, and the record is run again instead of being tagged or dead-lettered.
+   */
+  private starved(): boolean {
+    const used = process.cpuUsage(this.guardCpu);
+    return (used.user + used.system) / 1000 < this.options.filterTimeoutMs / 2;
+  }
+
+  /** A record interrupted while the process was starved: run again, at most MAX_STARVED_RETRIES times. */
+  private retryStarved(record: SourceRecord): Outcome {
+    for (let left = MAX_STARVED_RETRIES; left > 0; left--) {
+      try {
+        // As a re-run: events of this record already queued for the joiner are not offered again.
+        return this.runGuarded(() => this.process(record, undefined, true));
+      } catch (err) {
+        if ((err as { code?: string }).code !== TIMEOUT_CODE) throw err;
+        if (!this.starved()) break;
+      }
+    }
+    return this.interrupted(record, this.currentStep);
   }
 
   /** Processes records in order; every record gets exactly one outcome. */
@@ -189,7 +221,7 @@ export class RecordProcessor {
         else if (this.started === next) {
           // The records before the interrupted one first, in order.
           this.applyOffers();
-          outcomes[next] = this.interrupted(records[next], this.currentStep);
+          outcomes[next] = this.starved() ? this.retryStarved(records[next]) : this.interrupted(records[next], this.currentStep);
           next++;
         }
       }
@@ -260,14 +292,17 @@ export class RecordProcessor {
     const tags = [...skipped].map((i) => this.steps[i].timeoutTag ?? DEFAULT_TIMEOUT_TAG);
     // Filters are deterministic: re-running the record without the interrupted step gives
     // the event that step would have received, minus that step's work.
-    try {
-      const outcome = this.runGuarded(() => this.process(record, skipped, true));
-      this.applyOffers();
-      if (outcome.kind === 'events') for (const e of outcome.events) for (const t of tags) addTag(e, t);
-      return outcome;
-    } catch (err) {
-      if ((err as { code?: string }).code !== TIMEOUT_CODE) throw err;
-      return this.timedOut(record, this.currentStep, skipped);
+    for (let starvedLeft = MAX_STARVED_RETRIES; ; starvedLeft--) {
+      try {
+        const outcome = this.runGuarded(() => this.process(record, skipped, true));
+        this.applyOffers();
+        if (outcome.kind === 'events') for (const e of outcome.events) for (const t of tags) addTag(e, t);
+        return outcome;
+      } catch (err) {
+        if ((err as { code?: string }).code !== TIMEOUT_CODE) throw err;
+        if (starvedLeft > 0 && this.starved()) continue;
+        return this.timedOut(record, this.currentStep, skipped);
+      }
     }
   }
 
@@ -438,8 +473,9 @@ export class RecordProcessor {
     if (rest.length === 0) return { members, outcome: { kind: 'events', events: [event] } };
     const pristine = cloneEvent(event);
     const skipped = new Set<number>();
-    for (;;) {
-      const input = skipped.size ? cloneEvent(pristine) : event;
+    let starvedLeft = MAX_STARVED_RETRIES;
+    for (let attempt = 0; ; attempt++) {
+      const input = attempt > 0 ? cloneEvent(pristine) : event;
       try {
         // No filter after the joining step can wait (see the constructor).
         const outcome = this.runGuarded(() => this.runChain([input], rest, skipped)) as FinalOutcome;
@@ -447,6 +483,7 @@ export class RecordProcessor {
         return { members, outcome };
       } catch (err) {
         if ((err as { code?: string }).code !== TIMEOUT_CODE) throw err;
+        if (starvedLeft-- > 0 && this.starved()) continue;
         const step = this.steps[this.currentStep];
         if (!step || this.options.onFilterTimeout === 'dead_letter' || skipped.has(this.currentStep)) {
           const label = step ? step.label : 'input';
