@@ -73,13 +73,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * Makes sure a Docker engine answers: installs docker.io (and debootstrap, which builds the
  * base image) when missing, starts dockerd in the background when none runs (log in
- * .containers/dockerd.log). Returns whether this call started dockerd.
+ * .containers/dockerd.log). Returns the pid of the dockerd this call started, if it started one.
  */
-export async function ensureEngine(log: (m: string) => void = () => {}): Promise<{ started: boolean }> {
+export async function ensureEngine(log: (m: string) => void = () => {}): Promise<{ pid?: number }> {
   const ensure = path.join(PROJECT_ROOT, 'scripts', 'ensure-debian-packages.sh');
   const install = spawnSync(ensure, ['dockerd:docker.io', 'debootstrap:debootstrap', 'docker-compose:docker-compose'], { stdio: 'inherit' });
   if (install.status !== 0) throw new DockerError('could not install docker.io / debootstrap / docker-compose (see above)');
-  if (engineAnswers()) return { started: false };
+  if (engineAnswers()) return {};
   mkdirSync(WORK_DIR, { recursive: true });
   log('starting dockerd...');
   const logFd = openSync(path.join(WORK_DIR, 'dockerd.log'), 'a');
@@ -87,7 +87,7 @@ export async function ensureEngine(log: (m: string) => void = () => {}): Promise
   child.unref();
   closeSync(logFd);
   for (let i = 0; i < 120; i++) {
-    if (engineAnswers()) return { started: true };
+    if (engineAnswers()) return { pid: child.pid };
     await sleep(500);
   }
   throw new DockerError(`dockerd did not answer within 60 s: see ${path.join(WORK_DIR, 'dockerd.log')}`);
