@@ -76,24 +76,31 @@ export async function startElasticsearch(name: string, network: string, extra: s
   return url;
 }
 
+/**
+ * A Kafka container: its name, or the arguments of `docker exec` that reach it (a task in a
+ * Swarm node: `[node, 'docker', 'exec', '-i', task container]`).
+ */
+export type KafkaTarget = string | string[];
+
 /** Runs a /opt/kafka/bin tool inside a Kafka container; `input` goes to its stdin. */
-export function kafkaTool(container: string, tool: string, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return tryDocker(['exec', ...(input !== undefined ? ['--interactive'] : []), container, `/opt/kafka/bin/${tool}`, ...args], { input, timeoutMs: 300_000 });
+export function kafkaTool(container: KafkaTarget, tool: string, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const target = typeof container === 'string' ? [container] : container;
+  return tryDocker(['exec', '--interactive', ...target, `/opt/kafka/bin/${tool}`, ...args], { input, timeoutMs: 300_000 });
 }
 
-export async function createTopic(kafka: string, topic: string, partitions: number, bootstrap = 'localhost:19092'): Promise<void> {
+export async function createTopic(kafka: KafkaTarget, topic: string, partitions: number, bootstrap = 'localhost:19092'): Promise<void> {
   const r = await kafkaTool(kafka, 'kafka-topics.sh', ['--bootstrap-server', bootstrap, '--create', '--if-not-exists', '--topic', topic, '--partitions', String(partitions), '--replication-factor', '1']);
   if (r.code !== 0) throw new Error(`kafka-topics.sh --create ${topic}: ${r.stderr}`);
 }
 
 /** kafka-console-producer.sh inside the Kafka container: one record per line. */
-export async function produce(kafka: string, topic: string, lines: string[], bootstrap = 'localhost:19092'): Promise<void> {
+export async function produce(kafka: KafkaTarget, topic: string, lines: string[], bootstrap = 'localhost:19092'): Promise<void> {
   const r = await kafkaTool(kafka, 'kafka-console-producer.sh', ['--bootstrap-server', bootstrap, '--topic', topic, '--producer-property', 'acks=all', '--compression-codec', 'lz4'], lines.join('\n') + '\n');
   if (r.code !== 0) throw new Error(`kafka-console-producer.sh to ${topic} exited ${r.code}: ${r.stderr}`);
 }
 
 /** Sum of the end offsets of a topic (records ever written). */
-export async function topicRecords(kafka: string, topic: string, bootstrap = 'localhost:19092'): Promise<number> {
+export async function topicRecords(kafka: KafkaTarget, topic: string, bootstrap = 'localhost:19092'): Promise<number> {
   const r = await kafkaTool(kafka, 'kafka-get-offsets.sh', ['--bootstrap-server', bootstrap, '--topic', topic]);
   if (r.code !== 0) throw new Error(`kafka-get-offsets.sh ${topic}: ${r.stderr}`);
   return r.stdout.split('\n').filter(Boolean).reduce((n, l) => n + Number(l.split(':')[2] ?? 0), 0);
@@ -107,7 +114,7 @@ export interface GroupPartition {
 }
 
 /** kafka-consumer-groups.sh --describe: committed and end offset per partition, and who owns it. */
-export async function describeGroup(kafka: string, group: string, bootstrap = 'localhost:19092'): Promise<GroupPartition[]> {
+export async function describeGroup(kafka: KafkaTarget, group: string, bootstrap = 'localhost:19092'): Promise<GroupPartition[]> {
   const r = await kafkaTool(kafka, 'kafka-consumer-groups.sh', ['--bootstrap-server', bootstrap, '--describe', '--group', group]);
   if (r.code !== 0) throw new Error(`kafka-consumer-groups.sh --describe ${group}: ${r.stderr}`);
   const rows: GroupPartition[] = [];
@@ -124,7 +131,7 @@ export async function describeGroup(kafka: string, group: string, bootstrap = 'l
  * True when every partition of the group has its committed offset at the end of the log (an
  * empty partition, which never had anything to commit, counts as caught up).
  */
-export async function groupCaughtUp(kafka: string, group: string, bootstrap?: string): Promise<boolean> {
+export async function groupCaughtUp(kafka: KafkaTarget, group: string, bootstrap?: string): Promise<boolean> {
   const rows = await describeGroup(kafka, group, bootstrap);
   return rows.length > 0 && rows.every((r) => (r.current ?? 0) === r.end);
 }
