@@ -162,6 +162,20 @@ export async function esDistinct(esUrl: string, pattern: string, field: string):
   }
 }
 
+/**
+ * Documents of the records `accessLines(tag, ...)` made, found by their raw line (`message`):
+ * an event whose filters timed out on a busy machine is indexed unparsed (tag
+ * `_filtertimeout`), without url.original, but with its message.
+ */
+export async function esCountTagged(esUrl: string, pattern: string, tag: string): Promise<number> {
+  await fetch(`${esUrl}/${pattern}/_refresh?allow_no_indices=true`, { method: 'POST' });
+  const r = await esJson<{ count: number }>(`${esUrl}/${pattern}/_count?allow_no_indices=true`, {
+    method: 'POST',
+    body: JSON.stringify({ query: { wildcard: { 'message.keyword': `*/seq/${tag}/*` } } }),
+  });
+  return r.count;
+}
+
 /** Index operations done on the primaries of an index pattern (creates and overwrites). */
 export async function esIndexTotal(esUrl: string, pattern: string): Promise<number> {
   const r = await esJson<{ _all: { primaries: { indexing?: { index_total: number } } } }>(`${esUrl}/${pattern}/_stats/indexing`);
