@@ -106,6 +106,47 @@ export async function topicRecords(kafka: KafkaTarget, topic: string, bootstrap 
   return r.stdout.split('\n').filter(Boolean).reduce((n, l) => n + Number(l.split(':')[2] ?? 0), 0);
 }
 
+/**
+ * Where the dead letters of a topic came from (`sluice.dlq.source.partition/offset` headers of
+ * `<topic>.dlq`), as document ids `<topic>-<partition>-<offset>`; empty while there is no DLQ.
+ */
+export async function deadLetterIds(kafka: KafkaTarget, topic: string, bootstrap = 'localhost:19092'): Promise<string[]> {
+  const count = await topicRecords(kafka, `${topic}.dlq`, bootstrap).catch(() => 0);
+  if (count === 0) return [];
+  const r = await kafkaTool(kafka, 'kafka-console-consumer.sh', ['--bootstrap-server', bootstrap, '--topic', `${topic}.dlq`, '--from-beginning', '--max-messages', String(count), '--timeout-ms', '30000', '--property', 'print.headers=true', '--property', 'print.value=false']);
+  const ids = r.stdout.split('\n').filter(Boolean).map((l) => {
+    const partition = /sluice\.dlq\.source\.partition:(\d+)/.exec(l)?.[1];
+    const offset = /sluice\.dlq\.source\.offset:(\d+)/.exec(l)?.[1];
+    return `${topic}-${partition}-${offset}`;
+  });
+  if (ids.length !== count) throw new Error(`read ${ids.length} of ${count} dead letters of ${topic}: ${r.stderr}`);
+  return ids;
+}
+
+/**
+ * The delivery contract, checked on the servers: every record of `topic` is settled exactly
+ * once, either indexed (document `<topic>-<partition>-<offset>`) or dead-lettered (a starved
+ * machine makes a few events miss the filter time budget), never both, none missing. Waits
+ * until the numbers add up (or times out with them), then checks that no dead-lettered record
+ * was indexed. Returns the counts.
+ */
+export async function everyRecordSettledOnce(kafka: KafkaTarget, topic: string, esUrl: string, pattern: string, bootstrap = 'localhost:19092', timeoutMs = 600_000): Promise<{ records: number; indexed: number; deadLettered: number }> {
+  let last = { records: 0, indexed: 0, deadLettered: 0 };
+  await until(`every record of ${topic} indexed or dead-lettered`, async () => {
+    const [records, indexed, deadLettered] = await Promise.all([topicRecords(kafka, topic, bootstrap), esCount(esUrl, pattern), topicRecords(kafka, `${topic}.dlq`, bootstrap).catch(() => 0)]);
+    last = { records, indexed, deadLettered };
+    return indexed + deadLettered === records ? last : undefined;
+  }, timeoutMs, 2000).catch((e: Error) => {
+    throw new Error(`${e.message}; last counts ${JSON.stringify(last)}`);
+  });
+  const dead = await deadLetterIds(kafka, topic, bootstrap);
+  if (dead.length) {
+    const r = await esJson<{ hits: { hits: { _id: string }[] } }>(`${esUrl}/${pattern}/_search`, { method: 'POST', body: JSON.stringify({ size: dead.length, query: { ids: { values: dead } } }) });
+    if (r.hits.hits.length) throw new Error(`dead-lettered and indexed: ${r.hits.hits.map((h) => h._id).join(', ')}`);
+  }
+  return last;
+}
+
 export interface GroupPartition {
   partition: number;
   current: number | undefined;
