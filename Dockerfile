@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # The sluice image: `docker build -t sluice .` (docs/deployment.md). Runs `sluice run` on the
 # pipeline files in /etc/sluice/pipelines, as a non-root user, under tini.
 #
@@ -6,6 +5,11 @@
 #   SLUICE_UID, SLUICE_GID  the user the image runs as (default 10001:10001, an ID that no
 #                           host account is likely to have); any other UID:GID also works at
 #                           run time (`user:` in compose, `--user`), sluice writes nothing.
+#
+# Needs BuildKit (COPY --chmod): `DOCKER_BUILDKIT=1 docker build` on Docker 20.10, the default
+# from Docker 23. No `# syntax=` line on purpose: everything used here is in the Dockerfile
+# frontend built into BuildKit since Docker 20.10, and the line would make every build fetch
+# docker/dockerfile from Docker Hub (failing on builders that cannot reach it).
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- build: compile TypeScript with the dev dependencies, then drop them.

@@ -282,6 +282,7 @@ function checkCompose(words: string[], env: Record<string, string>, state: State
     restart: [['-t'], []],
     stop: [['-t'], []],
     start: [[], []],
+    kill: [['-s'], []],
     config: [[], ['-q', '--quiet', '--services']],
     port: [['--index'], []],
     exec: [['--index', '-u', '--user', '-e', '--env', '-w', '--workdir'], ['-T', '-d']],
@@ -342,7 +343,7 @@ function checkDocker(words: string[], env: Record<string, string>, state: State,
       state.pushed.add(sub);
       return;
     case 'run': {
-      const { positional, get } = options([sub, ...args], ['-v', '--volume', '-e', '--env', '-u', '--user', '--entrypoint', '--network', '--add-host', '-p'], ['--rm', '-it', '-i', '-t', '-d'], where, problems);
+      const { positional, get } = options([sub, ...args], ['-v', '--volume', '-e', '--env', '-u', '--user', '--entrypoint', '--network', '--add-host', '-p'], ['--rm', '-it', '-i', '-t', '-d', '--read-only'], where, problems);
       const [image, ...inner] = positional;
       if (!state.loose && !state.built.has(image)) problems.push(`${where}: image ${image} is not built before this command`);
       const mounted: Mounted[] = [];
