@@ -19,11 +19,11 @@ const topic = `${run}-in`;
 const group = `${run}-group`;
 const index = `${run}-docs`;
 
-// 60 records: 30 in 192.0.2.0/24 (reverse + forward lookups answered), 10 naming a host
+// 60 records: 30 in 192.0.2.0/24 (reverse + forward lookups answered), 10 naming a host (a `hostname` field: the managed ECS template maps `host` as an object)
 // the DNS server never answers (timeout), 20 elsewhere (cloned).
 const lines = [
-  ...Array.from({ length: 30 }, (_, i) => JSON.stringify({ n: i, ip: `192.0.2.${10 + (i % 3)}`, host: 'web.example' })),
-  ...Array.from({ length: 10 }, (_, i) => JSON.stringify({ n: 30 + i, ip: '198.51.100.7', host: `slow.example` })),
+  ...Array.from({ length: 30 }, (_, i) => JSON.stringify({ n: i, ip: `192.0.2.${10 + (i % 3)}`, hostname: 'web.example' })),
+  ...Array.from({ length: 10 }, (_, i) => JSON.stringify({ n: 30 + i, ip: '198.51.100.7', hostname: `slow.example` })),
   ...Array.from({ length: 20 }, (_, i) => JSON.stringify({ n: 40 + i, ip: '203.0.113.5' })),
 ];
 
@@ -64,8 +64,8 @@ describe('conditional blocks, dns and clone under sluice run', () => {
           { cidr: { address: ['ip'], network: ['192.0.2.0/24'], addTag: ['testnet'] } },
           {
             if: '"testnet" in [tags]',
-            then: [{ dns: { reverse: ['ip'], resolve: ['host'], action: 'replace', nameserver } }],
-            elseIf: [{ if: '[host] =~ /^slow\\./', then: [{ dns: { resolve: ['host'], nameserver, timeout: 0.2, maxRetries: 0 } }] }],
+            then: [{ dns: { reverse: ['ip'], resolve: ['hostname'], action: 'replace', nameserver } }],
+            elseIf: [{ if: '[hostname] =~ /^slow\\./', then: [{ dns: { resolve: ['hostname'], nameserver, timeout: 0.2, maxRetries: 0 } }] }],
             else: [{ clone: { clones: ['copy'] } }],
           },
         ],
@@ -85,10 +85,10 @@ describe('conditional blocks, dns and clone under sluice run', () => {
 
     for (let n = 0; n < 30; n++) {
       const [doc] = byN(n);
-      expect(doc._source).toMatchObject({ ip: ['a.example', 'b.example', 'c.example'][n % 3], host: '192.0.2.10', tags: ['testnet'] });
+      expect(doc._source).toMatchObject({ ip: ['a.example', 'b.example', 'c.example'][n % 3], hostname: '192.0.2.10', tags: ['testnet'] });
       expect(doc._id).toMatch(new RegExp(`^${topic}-[01]-\\d+$`));
     }
-    for (let n = 30; n < 40; n++) expect(byN(n)[0]._source).toMatchObject({ host: 'slow.example', tags: ['_dnstimeout'] });
+    for (let n = 30; n < 40; n++) expect(byN(n)[0]._source).toMatchObject({ hostname: 'slow.example', tags: ['_dnstimeout'] });
     for (let n = 40; n < 60; n++) {
       const docs = byN(n).sort((a, b) => a._id.localeCompare(b._id));
       expect(docs).toHaveLength(2);
