@@ -212,7 +212,9 @@ export async function esCountTagged(esUrl: string, pattern: string, tag: string)
   await fetch(`${esUrl}/${pattern}/_refresh?allow_no_indices=true`, { method: 'POST' });
   const r = await esJson<{ count: number }>(`${esUrl}/${pattern}/_count?allow_no_indices=true`, {
     method: 'POST',
-    body: JSON.stringify({ query: { wildcard: { 'message.keyword': `*/seq/${tag}/*` } } }),
+    // The managed ECS template maps `message` as text without a keyword sub-field: a phrase
+    // query on it, or the keyword url.original where the line was parsed.
+    body: JSON.stringify({ query: { bool: { should: [{ prefix: { 'url.original': `/seq/${tag}/` } }, { match_phrase: { message: `/seq/${tag}/` } }], minimum_should_match: 1 } } }),
   });
   return r.count;
 }
