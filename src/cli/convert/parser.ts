@@ -322,28 +322,35 @@ class Parser {
 
   private array(): ArrayNode {
     const start = this.i;
+    // Config arrays accept a trailing comma (as Logstash does); condition lists do not.
+    const items = this.bracketed(start, 'array', () => this.value(), true);
+    return { kind: 'array', items, pos: this.posAt(start) };
+  }
+
+  /** `[` items separated by `,` `]`, the `[` at this.i; `trailingComma`: `[a, b,]` is accepted. */
+  private bracketed<T>(start: number, what: string, item: () => T, trailingComma: boolean): T[] {
     this.enter();
     this.i++;
-    const items: ValueNode[] = [];
+    const items: T[] = [];
     for (;;) {
       this.ws();
-      if (this.atEnd()) this.fail('missing "]" closing the array', start);
+      if (this.atEnd()) this.fail(`missing "]" closing the ${what}`, start);
       if (this.peek(']')) {
         this.i++;
         break;
       }
       if (items.length) {
-        this.expect(',', '"," or "]" in the array');
+        this.expect(',', `"," or "]" in the ${what}`);
         this.ws();
-        if (this.peek(']')) {
+        if (trailingComma && this.peek(']')) {
           this.i++;
           break;
         }
       }
-      items.push(this.value());
+      items.push(item());
     }
     this.leave();
-    return { kind: 'array', items, pos: this.posAt(start) };
+    return items;
   }
 
   private hash(): HashNode {
@@ -507,23 +514,7 @@ class Parser {
         const path = sel[0].slice(1, -1).split('][');
         return { kind: 'selector', path, pos: this.posAt(start) };
       }
-      this.enter();
-      this.i++;
-      const items: RValue[] = [];
-      for (;;) {
-        this.ws();
-        if (this.atEnd()) this.fail('missing "]" closing the list', start);
-        if (this.peek(']')) {
-          this.i++;
-          break;
-        }
-        if (items.length) {
-          this.expect(',', '"," or "]" in the list');
-          this.ws();
-        }
-        items.push(this.rvalue());
-      }
-      this.leave();
+      const items = this.bracketed(start, 'list', () => this.rvalue(), false);
       return { kind: 'list', items, pos: this.posAt(start) };
     }
     const num = /^-?[0-9]+(\.[0-9]+)?/.exec(this.src.slice(this.i, this.i + 100));
