@@ -247,10 +247,25 @@ class Parser {
   /** Options after the plugin's `{`, up to its `}`. */
   private pluginBody(name: string, start: number): PluginNode {
     this.enter();
-    const attributes: Attribute[] = [];
+    const entries = this.keyValues(start, `the plugin "${name}"`, () => {
+      const attrName = this.readName();
+      if (!attrName) this.fail(`expected an option name or "}" in plugin "${name}", found ${this.found()}`);
+      return attrName;
+    }, (attrName) => `"=>" after the option name "${attrName}"`);
+    this.leave();
+    const attributes: Attribute[] = entries.map((e) => ({ name: e.key, value: e.value, pos: e.pos }));
+    return { kind: 'plugin', name, attributes, pos: this.posAt(start) };
+  }
+
+  /**
+   * `key => value` entries up to the closing `}` of a plugin or a hash (the `{` consumed);
+   * commas and semicolons between entries are skipped.
+   */
+  private keyValues<K>(start: number, closing: string, readKey: () => K, arrow: (key: K) => string): { key: K; value: ValueNode; pos: Position }[] {
+    const entries: { key: K; value: ValueNode; pos: Position }[] = [];
     for (;;) {
       this.ws();
-      if (this.atEnd()) this.fail(`missing "}" closing the plugin "${name}"`, start);
+      if (this.atEnd()) this.fail(`missing "}" closing ${closing}`, start);
       if (this.peek('}')) {
         this.i++;
         break;
@@ -259,17 +274,14 @@ class Parser {
         this.i++;
         continue;
       }
-      const attrStart = this.i;
-      const attrName = this.readName();
-      if (!attrName) this.fail(`expected an option name or "}" in plugin "${name}", found ${this.found()}`);
+      const entryStart = this.i;
+      const key = readKey();
       this.ws();
-      this.expect('=>', `"=>" after the option name "${attrName}"`);
+      this.expect('=>', arrow(key));
       this.ws();
-      const value = this.value();
-      attributes.push({ name: attrName, value, pos: this.posAt(attrStart) });
+      entries.push({ key, value: this.value(), pos: this.posAt(entryStart) });
     }
-    this.leave();
-    return { kind: 'plugin', name, attributes, pos: this.posAt(start) };
+    return entries;
   }
 
   // ------------------------------------------------------------ values
@@ -357,19 +369,7 @@ class Parser {
     const start = this.i;
     this.enter();
     this.i++;
-    const entries: HashEntry[] = [];
-    for (;;) {
-      this.ws();
-      if (this.atEnd()) this.fail('missing "}" closing the hash', start);
-      if (this.peek('}')) {
-        this.i++;
-        break;
-      }
-      if (this.peek(',') || this.peek(';')) {
-        this.i++;
-        continue;
-      }
-      const entryStart = this.i;
+    const entries: HashEntry[] = this.keyValues(start, 'the hash', () => {
       let key: HashEntry['key'];
       const c = this.src[this.i];
       if (c === '"' || c === "'") key = this.quoted();
@@ -383,11 +383,8 @@ class Parser {
           this.i += m[0].length;
         }
       }
-      this.ws();
-      this.expect('=>', '"=>" after the hash key');
-      this.ws();
-      entries.push({ key, value: this.value(), pos: this.posAt(entryStart) });
-    }
+      return key;
+    }, () => '"=>" after the hash key');
     this.leave();
     return { kind: 'hash', entries, pos: this.posAt(start) };
   }
