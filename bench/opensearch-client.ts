@@ -32,7 +32,7 @@ function bulkBody(tag: string, batch: number): string {
 
 const conn = new EsConnection({ nodes: [url] });
 const info = await conn.probe();
-const sluice = conn.createClient({ maxRetries: 0, requestTimeout: 60_000, compression: false }, info);
+const sluice = await conn.createClient({ maxRetries: 0, requestTimeout: 60_000, compression: false }, info);
 const openSearch = new OpenSearchClient({ node: url });
 
 async function docsPerSecond(tag: string, send: (body: string) => Promise<unknown>): Promise<number> {

@@ -24,7 +24,9 @@
  * and host name). Pinning alone would not check that the server's certificate was really
  * signed by that CA.
  */
-import { Client, Transport, type ClientOptions } from '@elastic/elasticsearch';
+// Types only: the client itself (a fifth of a process's start-up CPU, apache-arrow included) is
+// loaded by createClient, so commands that never index (process, test, validate) do not pay for it.
+import type { Client, ClientOptions } from '@elastic/elasticsearch';
 import { X509Certificate } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -75,24 +77,6 @@ export interface EsConnectionSettings {
   nodes: string[];
   auth?: Static<typeof esAuthSchema>;
   tls?: Static<typeof esTlsSchema>;
-}
-
-/** A Transport without the product check (see the file comment), with the 8.x media types. */
-class AnyProductTransport extends Transport {
-  constructor(opts: ConstructorParameters<typeof Transport>[0]) {
-    super({ ...opts, productCheck: undefined });
-  }
-}
-
-/** The same, sending the classic media types (Elasticsearch 7.x, OpenSearch). */
-class ClassicMediaTypeTransport extends Transport {
-  constructor(opts: ConstructorParameters<typeof Transport>[0]) {
-    super({
-      ...opts,
-      productCheck: undefined,
-      vendoredHeaders: { jsonContentType: 'application/json', ndjsonContentType: 'application/x-ndjson', accept: 'application/json, text/plain' },
-    });
-  }
 }
 
 /** The search engines sluice writes to; `GET /` tells them apart (`version.distribution`). */
@@ -361,15 +345,18 @@ export class EsConnection {
   }
 
   /** The bulk client, with the same TLS and credentials as the probe. */
-  createClient(options: Omit<ClientOptions, 'nodes' | 'node' | 'auth' | 'tls' | 'caFingerprint'>, server: Pick<ClusterInfo, 'distribution' | 'major'>): Client {
+  async createClient(options: Omit<ClientOptions, 'nodes' | 'node' | 'auth' | 'tls' | 'caFingerprint'>, server: Pick<ClusterInfo, 'distribution' | 'major'>): Promise<Client> {
     const classic = server.distribution === 'opensearch' || server.major < 8;
     const tlsOpts = this.https ? this.tlsFor() : undefined;
-    return new Client({
-      ...options,
-      nodes: this.nodes,
-      ...(this.auth ? { auth: this.auth } : {}),
-      ...(tlsOpts ? { tls: tlsOpts } : {}),
-      Transport: classic ? ClassicMediaTypeTransport : AnyProductTransport,
-    });
+    const { newBulkClient } = await import('./bulk-client.js');
+    return newBulkClient(
+      {
+        ...options,
+        nodes: this.nodes,
+        ...(this.auth ? { auth: this.auth } : {}),
+        ...(tlsOpts ? { tls: tlsOpts } : {}),
+      },
+      classic,
+    );
   }
 }

@@ -19,13 +19,28 @@ import { DataStreamNaming, dataStreamIndex, dataStreamPattern } from './data-str
 import { noopMetrics, type ComponentMetrics } from '../../observe/observer.js';
 
 interface Item {
-  /** Action line and document line, newline-terminated. */
-  ndjson: string;
-  bytes: number;
+  /**
+   * Its action and document lines (UTF-8, newline-terminated) are `buf[start, end)`: the
+   * batch's body, one Buffer per batch. A Buffer lives outside the V8 heap, so the NDJSON of
+   * thousands of documents waiting for Elasticsearch is neither copied by every young-generation
+   * collection nor marked by the old-generation ones (measured: see docs/performance.md).
+   */
+  buf: Buffer;
+  start: number;
+  end: number;
   index: string;
   attempts: number;
   done: (r: DeliveryResult) => void;
 }
+
+/**
+ * Only what settling needs from a bulk response: `errors`, and per item its status and error.
+ * The rest (`_index`, `_id`, `_version`, `_shards`, `_seq_no`, …) is ~170 of ~200 bytes per
+ * item, which the client would otherwise parse for nothing (measured: see docs/performance.md).
+ */
+const BULK_FILTER_PATH = 'errors,items.*.status,items.*.error';
+/** First capacity of a batch body; later batches start at the size the last one reached. */
+const MIN_BODY_BYTES = 64 * 1024;
 
 
 export class ElasticsearchOutput implements Output {
@@ -33,6 +48,12 @@ export class ElasticsearchOutput implements Output {
   private readonly queue: PQueue;
   private batch: Item[] = [];
   private batchBytes = 0;
+  /** The body being filled for `batch` (bytes [0, batchBytes) written). */
+  private body: Buffer | undefined;
+  private bodyCapacity = MIN_BODY_BYTES;
+  /** JSON of the last index name written: consecutive events mostly share it. */
+  private lastIndex = '';
+  private lastIndexJson = '""';
   private timer: NodeJS.Timeout | undefined;
   /** The current partial batch has waited long enough and goes out as soon as a request slot frees. */
   private sendWhenFree = false;
@@ -83,7 +104,7 @@ export class ElasticsearchOutput implements Output {
         fix: 'start Elasticsearch, or correct output.elasticsearch.nodes (host, port, scheme)',
       }),
     });
-    this.client = this.connection.createClient({ maxRetries: 0, requestTimeout: this.config.requestTimeoutMs, compression: false }, info);
+    this.client = await this.connection.createClient({ maxRetries: 0, requestTimeout: this.config.requestTimeoutMs, compression: false }, info);
     if (info.assumed) this.logger.warn(`GET / is forbidden to this user (no "monitor" privilege): assuming ${info.distribution === 'opensearch' ? 'OpenSearch 2.x' : 'Elasticsearch 8.x'} or later`);
     this.logger.info({ distribution: info.distribution, version: info.version, auth: this.connection.describeAuth() }, `connected to ${describeCluster(info)}`);
     await installTemplate(this.connection, info, this.templateOptions(), this.logger);
@@ -108,32 +129,59 @@ export class ElasticsearchOutput implements Output {
       }
       index = named.name;
     } else index = this.index.render(event);
-    const { '@metadata': _metadata, ...doc } = event;
-    const action: Record<string, string> = { _index: index };
-    if (!this.config.autoId) action._id = this.documentId ? this.documentId.render(event) : item.defaultId;
+    if (index !== this.lastIndex) {
+      this.lastIndex = index;
+      this.lastIndexJson = JSON.stringify(index);
+    }
+    let action = `{"${this.opType}":{"_index":${this.lastIndexJson}`;
+    if (!this.config.autoId) action += `,"_id":${JSON.stringify(this.documentId ? this.documentId.render(event) : item.defaultId)}`;
     // A template that renders empty means "none for this event" (as in Logstash), not an
     // empty routing key or pipeline name, which Elasticsearch would reject.
     const routing = this.routing?.render(event);
-    if (routing) action.routing = routing;
+    if (routing) action += `,"routing":${JSON.stringify(routing)}`;
     const pipeline = this.ingestPipeline?.render(event);
-    if (pipeline) action.pipeline = pipeline;
+    if (pipeline) action += `,"pipeline":${JSON.stringify(pipeline)}`;
+    // The event is the output's from here on (the runtime never reads it again): @metadata is
+    // left out by setting it to undefined, which JSON.stringify skips, instead of copying the
+    // whole event without it or deleting the key (which would change the object's shape).
+    const metadata = event['@metadata'];
+    if (metadata !== undefined) event['@metadata'] = undefined;
     let ndjson: string;
     try {
-      ndjson = `{"${this.opType}":${JSON.stringify(action)}}\n${JSON.stringify(doc)}\n`;
+      ndjson = `${action}}}\n${JSON.stringify(event)}\n`;
     } catch (err) {
+      event['@metadata'] = metadata;
       item.done({ ok: false, reason: 'encode_failed', error: `event cannot be serialised: ${(err as Error).message}` });
       return;
     }
-    const bytes = Buffer.byteLength(ndjson);
+    // A full batch goes before this document; one document larger than a batch goes alone.
+    const room = this.config.batchMaxBytes - this.batchBytes;
+    if (this.batch.length > 0 && ndjson.length * 3 > room && Buffer.byteLength(ndjson) > room) this.sendBatch();
+    // At most 3 UTF-8 bytes per UTF-16 unit (JSON.stringify never leaves a lone surrogate).
+    this.reserve(ndjson.length * 3);
+    const start = this.batchBytes;
+    const end = start + this.body!.write(ndjson, start);
     this.outstanding++;
     // Only `done` is kept, not the item: the event can die young once serialised (runtime/pipeline.ts, deliver).
-    const { done } = item;
-    const entry: Item = { ndjson, bytes, index, attempts: 0, done: (r) => this.settle(done, r) };
-    if (this.batchBytes + bytes > this.config.batchMaxBytes && this.batch.length > 0) this.sendBatch();
-    this.batch.push(entry);
-    this.batchBytes += bytes;
+    this.batch.push({ buf: this.body!, start, end, index, attempts: 0, done: item.done });
+    this.batchBytes = end;
     if (this.batch.length >= this.config.batchMaxDocs || this.batchBytes >= this.config.batchMaxBytes) this.sendBatch();
     else if (!this.timer && !this.sendWhenFree) this.timer = setTimeout(() => this.onBatchTimer(), this.config.batchMaxWaitMs);
+  }
+
+  /** Room for `bytes` more in the body being filled (a larger Buffer, the items moved over, when needed). */
+  private reserve(bytes: number): void {
+    const needed = this.batchBytes + bytes;
+    if (this.body && needed <= this.body.length) return;
+    let capacity = Math.max(this.bodyCapacity, MIN_BODY_BYTES);
+    while (capacity < needed) capacity *= 2;
+    const body = Buffer.allocUnsafeSlow(capacity);
+    if (this.body) {
+      this.body.copy(body, 0, 0, this.batchBytes);
+      for (const it of this.batch) it.buf = body;
+    }
+    this.body = body;
+    this.bodyCapacity = capacity;
   }
 
   /**
@@ -148,8 +196,8 @@ export class ElasticsearchOutput implements Output {
     else this.sendBatch();
   }
 
-  private settle(done: OutputEvent['done'], result: DeliveryResult): void {
-    done(result);
+  private settle(it: Item, result: DeliveryResult): void {
+    it.done(result);
     if (--this.outstanding === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
@@ -165,8 +213,11 @@ export class ElasticsearchOutput implements Output {
     }
     if (this.batch.length === 0) return;
     const items = this.batch;
+    // The next body starts at the size this one reached (batches are alike), up to the limit.
+    this.bodyCapacity = Math.min(Math.max(MIN_BODY_BYTES, this.batchBytes), this.config.batchMaxBytes + 1024);
     this.batch = [];
     this.batchBytes = 0;
+    this.body = undefined;
     // The task must not hold the batch once it has run: p-queue (9.x) keeps up to 100 run
     // tasks in its queue array before compacting it, which kept ~100 finished batches (their
     // documents, NDJSON and callbacks) alive: over 1 GiB of RSS at full speed.
@@ -193,7 +244,7 @@ export class ElasticsearchOutput implements Output {
       items = items.filter((it) => {
         it.attempts++;
         if (this.config.maxRetries !== undefined && it.attempts > this.config.maxRetries) {
-          it.done({ ok: false, reason: 'retries_exhausted', error: `not indexed after ${it.attempts} attempts`, extra: { 'es.index': it.index } });
+          this.settle(it, { ok: false, reason: 'retries_exhausted', error: `not indexed after ${it.attempts} attempts`, extra: { 'es.index': it.index } });
           return false;
         }
         return true;
@@ -207,12 +258,11 @@ export class ElasticsearchOutput implements Output {
 
   /** One bulk request; returns the items to retry. */
   private async attempt(items: Item[]): Promise<Item[]> {
-    let body = '';
-    for (const it of items) body += it.ndjson;
+    const body = bodyOf(items);
     let response: BulkResponse;
     const started = performance.now();
     try {
-      response = (await this.client!.transport.request({ method: 'POST', path: '/_bulk', bulkBody: body })) as typeof response;
+      response = (await this.client!.transport.request({ method: 'POST', path: '/_bulk', bulkBody: body, querystring: { filter_path: BULK_FILTER_PATH } })) as typeof response;
       this.metrics.bulkRequest((performance.now() - started) / 1000, response.errors ? 'item_errors' : 'ok');
     } catch (err) {
       // A 2xx answer means the server executed the request: its items say what happened to
@@ -234,7 +284,7 @@ export class ElasticsearchOutput implements Output {
       }
       const reason = status === 413 ? 'too_large' : 'es_rejected';
       for (const it of items) {
-        it.done({ ok: false, reason, error: `bulk request rejected: ${(err as Error).message}`, extra: { 'es.status': String(status ?? ''), 'es.index': it.index } });
+        this.settle(it, { ok: false, reason, error: `bulk request rejected: ${(err as Error).message}`, extra: { 'es.status': String(status ?? ''), 'es.index': it.index } });
       }
       return [];
     }
@@ -245,12 +295,17 @@ export class ElasticsearchOutput implements Output {
   private handleItems(items: Item[], response: BulkResponse, started?: number): Item[] {
     if (started !== undefined) this.metrics.bulkRequest((performance.now() - started) / 1000, response.errors ? 'item_errors' : 'ok');
     const retry: Item[] = [];
+    if (response.errors === false && response.items.length === items.length) {
+      // Every item succeeded: nothing to look at per item.
+      for (const it of items) this.settle(it, INDEXED);
+      return retry;
+    }
     response.items.forEach((entry, i) => {
       const it = items[i];
       const result = Object.values(entry)[0];
       switch (classifyItem(result.status, this.opType)) {
         case 'indexed':
-          it.done({ ok: true });
+          this.settle(it, INDEXED);
           break;
         case 'retry':
           this.metrics.elasticsearchError(result.error?.type ?? `status_${result.status}`);
@@ -260,7 +315,7 @@ export class ElasticsearchOutput implements Output {
           const type = result.error?.type ?? 'unknown';
           this.metrics.elasticsearchError(type);
           const cause = result.error?.caused_by ? ` (caused by ${result.error.caused_by.type}: ${result.error.caused_by.reason})` : '';
-          it.done({
+          this.settle(it, {
             ok: false,
             reason: 'es_rejected',
             error: `${type}: ${result.error?.reason ?? 'rejected'}${cause}`,
@@ -297,4 +352,15 @@ export class ElasticsearchOutput implements Output {
     for (const wake of [...this.sleepers]) wake();
     await this.client?.close();
   }
+}
+
+const INDEXED: DeliveryResult = Object.freeze({ ok: true });
+
+/** The bulk body of `items`: a view of their batch's Buffer when they are all of it, in order; else a copy of their lines. */
+function bodyOf(items: Item[]): Buffer {
+  const first = items[0];
+  let contiguous = true;
+  for (let i = 1; i < items.length && contiguous; i++) contiguous = items[i].buf === first.buf && items[i].start === items[i - 1].end;
+  if (contiguous) return first.buf.subarray(first.start, items[items.length - 1].end);
+  return Buffer.concat(items.map((it) => it.buf.subarray(it.start, it.end)));
 }
