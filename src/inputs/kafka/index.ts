@@ -41,8 +41,17 @@ export const kafkaInputConfig = Type.Object(
     sessionTimeoutMs: Type.Integer({ minimum: 6000, default: 30000, description: 'Group session timeout.' }),
     heartbeatIntervalMs: Type.Integer({ minimum: 100, default: 3000, description: 'Heartbeat interval; well under the session timeout.' }),
     commitIntervalMs: Type.Integer({ minimum: 100, default: 1000, description: 'How often settled offsets are committed (also on revoke and on shutdown).' }),
-    maxBytesPerPartition: Type.Integer({ minimum: 1024, default: 1048576, description: 'Fetch size per partition.' }),
-    maxBytes: Type.Integer({ minimum: 1024, default: 10485760, description: 'Fetch size per request.' }),
+    // Small on purpose: kafkajs decodes a whole fetch response into objects at once, and
+    // compressed batches expand several times (gzip'd access logs ~6x): 1 MiB per partition
+    // held ~90,000 decoded records on the heap, more than the in-flight limits themselves
+    // (docs/performance.md). A larger first batch is still returned whole (Kafka's fetch rules).
+    maxBytesPerPartition: Type.Integer({
+      minimum: 1024,
+      default: 262144,
+      description:
+        'Fetch size per partition (compressed bytes). Decoded records of a whole fetch are held in memory at once; larger values cost memory, not throughput, on a nearby broker.',
+    }),
+    maxBytes: Type.Integer({ minimum: 1024, default: 2097152, description: 'Fetch size per request, over all partitions (compressed bytes).' }),
     maxWaitMs: Type.Integer({ minimum: 0, default: 500, description: 'How long a fetch waits for data on the broker.' }),
     partitionsConsumedConcurrently: Type.Integer({ minimum: 1, default: 4, description: 'Partitions whose batches are handed over concurrently.' }),
   },
