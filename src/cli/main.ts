@@ -1,14 +1,9 @@
 /** `sluice <verb>`: the command line (design notes, "Command line"). */
 import { Command, Option } from 'commander';
 import cluster from 'node:cluster';
-import { runCommand } from './run.js';
-import { superviseWorkers } from './workers.js';
-import { validateCommand } from './validate.js';
-import { processCommand } from './process.js';
-import { testCommand } from './test.js';
-import { replayCommand, REPLAY_EXIT_CODES } from './replay.js';
-import { doctorCommand } from './doctor.js';
-import { convertCommand, CONVERT_EXIT_CODES } from './convert/command.js';
+// Each command is imported when it runs: start-up CPU is paid per process (`sluice process`
+// over a file is measured whole against other tools), and no command needs the others' code.
+import { CONVERT_EXIT_CODES, REPLAY_EXIT_CODES } from './exit-codes.js';
 import { LOG_LEVELS } from './logger.js';
 import { installOutputScrubbing } from '../config/secrets.js';
 import { SLUICE_VERSION } from '../core/version.js';
@@ -48,15 +43,15 @@ program
     const shutdownTimeoutMs = Number(opts.shutdownTimeout);
     if (cluster.isWorker) {
       // A worker of `run --workers N` (forked by the supervisor with the same arguments).
-      process.exitCode = await runCommand(paths, { shutdownTimeoutMs, logLevel: opts.logLevel, worker: { id: Number(process.env.SLUICE_WORKER_ID ?? 0) } });
+      process.exitCode = await (await import('./run.js')).runCommand(paths, { shutdownTimeoutMs, logLevel: opts.logLevel, worker: { id: Number(process.env.SLUICE_WORKER_ID ?? 0) } });
       // The IPC channel would keep the worker alive once its pipelines stopped. Through the
       // cluster worker, not process.disconnect(): cluster treats a bare disconnect as the
       // primary gone and exits at once with code 0, losing the exit code and unflushed logs.
       if (process.connected) cluster.worker?.disconnect();
     } else if (workers > 1) {
-      process.exitCode = await superviseWorkers(paths, { workers, shutdownTimeoutMs, logLevel: opts.logLevel, http: { address: opts.httpAddress, port, explicit } });
+      process.exitCode = await (await import('./workers.js')).superviseWorkers(paths, { workers, shutdownTimeoutMs, logLevel: opts.logLevel, http: { address: opts.httpAddress, port, explicit } });
     } else {
-      process.exitCode = await runCommand(paths, { shutdownTimeoutMs, logLevel: opts.logLevel, http: { address: opts.httpAddress, port, explicit } });
+      process.exitCode = await (await import('./run.js')).runCommand(paths, { shutdownTimeoutMs, logLevel: opts.logLevel, http: { address: opts.httpAddress, port, explicit } });
     }
   });
 
@@ -72,7 +67,7 @@ program
   .description('check pipeline files; exit 1 with file:line:col errors')
   .argument('<paths...>', 'pipeline files or directories of them')
   .action(async (paths: string[]) => {
-    process.exitCode = await validateCommand(paths);
+    process.exitCode = await (await import('./validate.js')).validateCommand(paths);
   });
 
 program
@@ -84,7 +79,7 @@ program
   .option('--discard', 'print no events and no dead letters, only one summary line on stderr (events, dead letters, CPU s, wall s, events/s, peak RSS): for measuring the filter stage')
   .addOption(logLevel())
   .action(async (file: string, opts) => {
-    process.exitCode = await processCommand(file, { input: opts.input, metadata: Boolean(opts.metadata), discard: Boolean(opts.discard), logLevel: opts.logLevel });
+    process.exitCode = await (await import('./process.js')).processCommand(file, { input: opts.input, metadata: Boolean(opts.metadata), discard: Boolean(opts.discard), logLevel: opts.logLevel });
   });
 
 program
@@ -92,7 +87,7 @@ program
   .description('run pipeline test cases (<name>.test.json beside <name>.json): records in, expected events out')
   .argument('<paths...>', 'test files, pipeline files or directories')
   .action(async (paths: string[]) => {
-    process.exitCode = await testCommand(paths);
+    process.exitCode = await (await import('./test.js')).testCommand(paths);
   });
 
 program
@@ -113,7 +108,7 @@ program
   .addOption(logLevel())
   .addHelpText('after', `\nExit codes:\n${Object.entries(REPLAY_EXIT_CODES).map(([code, what]) => `  ${code}  ${what}`).join('\n')}`)
   .action(async (file: string, opts) => {
-    process.exitCode = await replayCommand(file, opts);
+    process.exitCode = await (await import('./replay.js')).replayCommand(file, opts);
   });
 
 program
@@ -124,7 +119,7 @@ program
   .addOption(logLevel())
   .addHelpText('after', '\nEach check prints PASS, WARN or FAIL, with a fix hint for WARN and FAIL.\nExit codes: 0 no FAIL (WARNs allowed), 1 at least one FAIL, 2 the pipeline file is invalid.')
   .action(async (file: string, opts) => {
-    process.exitCode = await doctorCommand(file, { timeoutMs: Number(opts.timeout), logLevel: opts.logLevel });
+    process.exitCode = await (await import('./doctor.js')).doctorCommand(file, { timeoutMs: Number(opts.timeout), logLevel: opts.logLevel });
   });
 
 program
@@ -143,7 +138,7 @@ program
   .option('--support-escapes', 'read strings as with Logstash\'s config.support_escapes: true')
   .addHelpText('after', `\nExit codes:\n${Object.entries(CONVERT_EXIT_CODES).map(([code, what]) => `  ${code}  ${what}`).join('\n')}`)
   .action(async (paths: string[], opts) => {
-    process.exitCode = await convertCommand(paths, {
+    process.exitCode = await (await import('./convert/command.js')).convertCommand(paths, {
       output: opts.output,
       allowPartial: Boolean(opts.allowPartial),
       id: opts.id,

@@ -24,13 +24,7 @@ import { DLQ_PREFIX } from '../inputs/kafka/dead-letter.js';
 import { REPLAY_OF_HEADER } from '../runtime/pipeline.js';
 import { createLogger } from './logger.js';
 
-export const REPLAY_EXIT_CODES: Record<number, string> = {
-  0: 'done: every selected record was re-produced and acknowledged (or, with --dry-run, summarised); also when nothing was selected',
-  1: 'failed: Kafka unreachable, a target topic missing, or a produce not acknowledged; what was acknowledged before stays done, and with --group a new run resumes after it',
-  2: 'usage: the pipeline file or an option is invalid',
-  3: 'done, but some selected records were skipped because their attempt count reached --max-attempts (replay them with --force once the cause is fixed)',
-  130: 'interrupted (SIGINT/SIGTERM) after the batch in progress; with --group a new run resumes',
-};
+export { REPLAY_EXIT_CODES } from './exit-codes.js';
 
 export interface ReplayOptions {
   reason?: string;

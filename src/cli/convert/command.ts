@@ -16,11 +16,7 @@ export interface ConvertCommandOptions extends ConvertOptions {
   allowPartial?: boolean;
 }
 
-export const CONVERT_EXIT_CODES = {
-  0: 'everything was converted',
-  1: 'something could not be converted (listed on stderr); the pipeline is written only with --allow-partial',
-  2: 'no configuration to convert, or an internal failure',
-} as const;
+export { CONVERT_EXIT_CODES } from '../exit-codes.js';
 
 export async function convertCommand(paths: string[], opts: ConvertCommandOptions): Promise<number> {
   const { files, problems } = expandConfigPaths(paths);
