@@ -25,10 +25,12 @@ export interface ProcessOptions {
 /**
  * Records processed per guarded call. Each call starts and joins a V8 watchdog thread
  * (processor.ts), ~0.3 ms on a busy core, which favours large chunks; but a chunk's events
- * live until it is done, and more of them then survive young-generation collections, which
- * costs more: 500 took 4.0 CPU s per 1,000,000 lines, 1,000 4.3–4.9, 4,096 4.8–5.1.
+ * live until it is printed, and more of them then survive young-generation collections, which
+ * costs more: 500 took 4.0 CPU s per 1,000,000 lines, 1,000 4.3–4.9, 4,096 4.8–5.1. With
+ * --discard the events are only counted and die at once, so chunks can be large.
  */
 const RECORDS_PER_CHUNK = 500;
+const RECORDS_PER_CHUNK_DISCARD = 1024;
 
 export async function processCommand(file: string, opts: ProcessOptions): Promise<number> {
   const logger = createLogger(opts.logLevel ?? 'warn', 2);
@@ -62,6 +64,7 @@ export async function processCommand(file: string, opts: ProcessOptions): Promis
     out = '';
   };
   let chunk: SourceRecord[] = [];
+  const chunkSize = opts.discard ? RECORDS_PER_CHUNK_DISCARD : RECORDS_PER_CHUNK;
   let eventCount = 0;
   let deadCount = 0;
   /** Prints an outcome made from `records` (one, or the records of a joined multiline event). */
@@ -89,7 +92,7 @@ export async function processCommand(file: string, opts: ProcessOptions): Promis
     }
   };
   const processChunk = async () => {
-    const outcomes = await processor.processAll(chunk);
+    const outcomes = await processor.processAll(chunk, opts.discard);
     outcomes.forEach((outcome, i) => print([chunk[i]], outcome));
     // Joined events (multiline) are printed when their group is complete.
     for (const { members, outcome } of processor.takeJoined()) print(members, outcome);
@@ -109,7 +112,7 @@ export async function processCommand(file: string, opts: ProcessOptions): Promis
       // A view, not a copy: streams hand out a fresh buffer per chunk and never reuse it.
       push(line);
       buf = buf.subarray(nl + 1);
-      if (chunk.length >= RECORDS_PER_CHUNK) await processChunk();
+      if (chunk.length >= chunkSize) await processChunk();
     }
     if (buf.length) pending.push(Buffer.from(buf));
   }
