@@ -84,7 +84,10 @@ for (let run = 0; run < RUNS; run++) {
     WEB_ACCESS_INDEX_PREFIX: name,
     WEB_ACCESS_DLQ_TOPIC: `${name}.dlq`,
   };
-  const capOpt = nodeOptions.some((o) => o.startsWith('--max-old-space-size')) || cap === undefined ? [] : [`--max-old-space-size=${cap}`];
+  // As shipped: bin/sluice applies the heap cap itself where node can re-exec in place (22.15+);
+  // on older node the same value is passed here.
+  const selfCapping = node !== process.execPath || typeof (process as { execve?: unknown }).execve === 'function';
+  const capOpt = selfCapping || nodeOptions.some((o) => o.startsWith('--max-old-space-size')) || cap === undefined ? [] : [`--max-old-space-size=${cap}`];
   const child = spawn(node, [...capOpt, ...nodeOptions, join(root, 'bin', 'sluice'), 'run', pipeline], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
   let first = 0;
   let stats = procStats(child.pid!);

@@ -22,12 +22,16 @@ export const limitsSchema = Type.Object(
   {
     maxInFlightEvents: Type.Integer({
       minimum: 1,
-      default: 20000,
+      // Enough to keep `concurrency` full bulk requests going with the next batch filling, no
+      // more: a record's objects live until it settles, and the longer that takes, the more of
+      // them the V8 collector copies and marks (20,000 cost more CPU and ~20 MiB more RSS for
+      // no throughput; docs/performance.md).
+      default: 8000,
       description: 'Records taken from Kafka and not yet settled. When reached, fetching pauses until space frees.',
     }),
     maxInFlightBytes: Type.Integer({
       minimum: 1024,
-      default: 64 * 1024 * 1024,
+      default: 32 * 1024 * 1024,
       description: 'Bytes of record values taken from Kafka and not yet settled. When reached, fetching pauses.',
     }),
     maxRecordBytes: Type.Integer({

@@ -7,7 +7,7 @@
  * 64 MiB holds the code, the pattern libraries, the clients and the caches (each bounded); per
  * in-flight record about 3 KiB of parsed event and its share of the bulk body being built or
  * sent, plus the decoded text of the record values (at most maxInFlightBytes). With the
- * defaults (20,000 records, 64 MiB) one pipeline gets 187 MiB. Buffers (record values, the
+ * defaults (8,000 records, 32 MiB) one pipeline gets 120 MiB. Buffers (record values, the
  * GeoIP database) live outside the V8 heap and are not part of the cap.
  *
  * bin/sluice applies it with --max-old-space-size unless NODE_OPTIONS or the node command
@@ -22,8 +22,8 @@ import { pipelineFiles } from '../cli/files.js';
 export const HEAP_BASE_MIB = 64;
 export const HEAP_PER_IN_FLIGHT_EVENT_BYTES = 3 * 1024;
 /** The schema's defaults (src/config/pipeline-schema.ts, limits). */
-export const DEFAULT_MAX_IN_FLIGHT_EVENTS = 20_000;
-export const DEFAULT_MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_IN_FLIGHT_EVENTS = 8000;
+export const DEFAULT_MAX_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
 
 export interface InFlightLimits {
   maxInFlightEvents?: number;

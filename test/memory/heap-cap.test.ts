@@ -2,7 +2,7 @@
  * Memory bounded by design: the web-access pipeline (grok, date, geoip with the bundled city
  * database, useragent, mutate) run flat out over records already waiting in Kafka, under a
  * V8 heap cap equal to the documented default (src/runtime/heap-cap.ts: 64 MiB + 3 KiB per
- * in-flight record + the in-flight bytes, 187 MiB with the default limits), must settle every
+ * in-flight record + the in-flight bytes, 120 MiB with the default limits), must settle every
  * record (indexed; dead-lettered only if a GC pause on a loaded machine trips the filter time
  * limit) and stop cleanly: no heap exhaustion while 20,000 records are in flight.
  * Real Kafka and Elasticsearch; the cap goes through NODE_OPTIONS, which works on every Node
