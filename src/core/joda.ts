@@ -355,22 +355,31 @@ interface NameEntry {
   lower: string;
   value: number;
 }
-/** Names grouped by their lower-cased first character, longest first within a group. */
-type NameTable = Map<string, NameEntry[]>;
+/**
+ * Names grouped by their lower-cased first character, longest first within a group; for an
+ * ASCII first character also indexed by its (lower-case) code, which skips making a one-letter
+ * string and lower-casing it for every date parsed.
+ */
+interface NameTable {
+  byChar: Map<string, NameEntry[]>;
+  ascii: (NameEntry[] | undefined)[];
+}
 
 function nameTable(entries: Array<[string, number]>): NameTable {
-  const table: NameTable = new Map();
+  const byChar = new Map<string, NameEntry[]>();
+  const table: NameTable = { byChar, ascii: [] };
   const seen = new Set<string>();
   for (const [name, value] of entries) {
     const lower = name.toLowerCase().trim();
     if (!lower || seen.has(lower)) continue;
     seen.add(lower);
     const first = lower[0];
-    let group = table.get(first);
-    if (!group) table.set(first, (group = []));
+    let group = byChar.get(first);
+    if (!group) byChar.set(first, (group = []));
     group.push({ lower, value });
   }
-  for (const group of table.values()) group.sort((a, b) => b.lower.length - a.lower.length);
+  for (const group of byChar.values()) group.sort((a, b) => b.lower.length - a.lower.length);
+  for (let c = 0; c < 128; c++) table.ascii[c] = byChar.get(String.fromCharCode(c));
   return table;
 }
 
@@ -387,9 +396,9 @@ function matchesAt(text: string, pos: number, lower: string): boolean {
 }
 
 function matchName(table: NameTable, text: string, pos: number): NameEntry | undefined {
-  const ch = text[pos];
-  if (ch === undefined) return undefined;
-  const group = table.get(ch.toLowerCase());
+  if (pos >= text.length) return undefined;
+  const c = text.charCodeAt(pos);
+  const group = c < 128 ? table.ascii[c >= 65 && c <= 90 ? c + 32 : c] : table.byChar.get(text[pos].toLowerCase());
   if (!group) return undefined;
   for (const e of group) if (matchesAt(text, pos, e.lower)) return e;
   return undefined;
@@ -470,7 +479,7 @@ const enum F {
 }
 
 type Step =
-  | { t: 'lit'; text: string; lower: string; ci: boolean }
+  | { t: 'lit'; text: string; lower: string; ci: boolean; /** Its code when it is one case-insensitive-free character (`/`, `:`, ` `…), else -1. */ code: number }
   | { t: 'num'; f: F; max: number }
   | { t: 'yy'; lenient: boolean }
   | { t: 'frac'; max: number }
@@ -520,7 +529,8 @@ export function compileJodaParser(pattern: string, options: JodaParseOptions = {
   tokens.forEach((tok, i) => {
     if (tok.kind === 'literal') {
       const lower = tok.text.toLowerCase();
-      steps.push({ t: 'lit', text: tok.text, lower, ci: lower !== tok.text.toUpperCase() });
+      const ci = lower !== tok.text.toUpperCase();
+      steps.push({ t: 'lit', text: tok.text, lower, ci, code: !ci && tok.text.length === 1 ? tok.text.charCodeAt(0) : -1 });
       return;
     }
     const w = tok.width;
@@ -628,6 +638,11 @@ export function compileJodaParser(pattern: string, options: JodaParseOptions = {
       const st = steps[s];
       switch (st.t) {
         case 'lit': {
+          if (st.code >= 0) {
+            if (text.charCodeAt(pos) !== st.code) return false;
+            pos++;
+            break;
+          }
           const n = st.text.length;
           if (st.ci) {
             if (!matchesAt(text, pos, st.lower)) return false;
@@ -966,6 +981,8 @@ const TWO = Array.from({ length: 100 }, (_, i) => (i < 10 ? '0' : '') + i);
 const MILLIS_Z = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0') + 'Z');
 let lastSecond = NaN;
 let lastPrefix = '';
+let lastDay = NaN;
+let lastDatePrefix = '';
 
 /**
  * `new Date(ms).toISOString()` (`2015-05-17T10:05:03.000Z`), several times faster: the
@@ -984,6 +1001,13 @@ export function formatIsoUtc(time: number): string {
   rem -= hour * 3600;
   const minute = Math.floor(rem / 60);
   const sec = rem - minute * 60;
+  // The date part is the same for every second of a day: computed once per day.
+  if (days === lastDay) {
+    lastSecond = second;
+    lastPrefix = lastDatePrefix + TWO[hour] + ':' + TWO[minute] + ':' + TWO[sec] + '.';
+    return lastPrefix + MILLIS_Z[milli];
+  }
+  const dayNumber = days;
   // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
   days += 719_468;
   const era = Math.floor(days / 146_097);
@@ -995,7 +1019,9 @@ export function formatIsoUtc(time: number): string {
   const month = mp < 10 ? mp + 3 : mp - 9;
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
   if (year < 0 || year > 9999) return new Date(ms).toISOString();
+  lastDay = dayNumber;
+  lastDatePrefix = TWO[Math.floor(year / 100)] + TWO[year % 100] + '-' + TWO[month] + '-' + TWO[day] + 'T';
   lastSecond = second;
-  lastPrefix = TWO[Math.floor(year / 100)] + TWO[year % 100] + '-' + TWO[month] + '-' + TWO[day] + 'T' + TWO[hour] + ':' + TWO[minute] + ':' + TWO[sec] + '.';
+  lastPrefix = lastDatePrefix + TWO[hour] + ':' + TWO[minute] + ':' + TWO[sec] + '.';
   return lastPrefix + MILLIS_Z[milli];
 }
