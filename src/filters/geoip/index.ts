@@ -15,7 +15,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { Type } from '@sinclair/typebox';
-import { Reader } from 'maxmind';
+// The reader is imported when a database is opened (a pipeline without geoip never loads it).
+import type { Reader } from 'maxmind';
 import type { Filter, FilterSpec } from '../../core/component.js';
 import { addTag, getField, isPlainObject, parsePath, setField, type FieldPath } from '../../core/event.js';
 import { LruCache } from '../../core/lru.js';
@@ -126,6 +127,7 @@ async function openReader(file: string): Promise<Reader<AnyRecord>> {
   } catch (err) {
     throw new Error(`geoip: cannot read database "${file}": ${(err as Error).message}`);
   }
+  const { Reader } = await import('maxmind');
   try {
     return new Reader<AnyRecord>(buf);
   } catch (err) {

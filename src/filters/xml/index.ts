@@ -11,7 +11,6 @@
  * that is not well-formed. The runtime's per-event time limit bounds the rest.
  */
 import { Type } from '@sinclair/typebox';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { FilterError, type Filter, type FilterSpec } from '../../core/component.js';
 import { addTag, getField, parsePath, setField, type Event } from '../../core/event.js';
 import { compileSuccessActions, successActions } from '../../core/success-actions.js';
@@ -91,7 +90,10 @@ export const xml: FilterSpec<typeof xmlConfig> = {
   name: 'xml',
   summary: 'Parse XML into an object and/or extract XPath values, bounded in size and depth',
   config: xmlConfig,
-  create(config): Filter {
+  async create(config): Promise<Filter> {
+    // Imported here: a pipeline without an xml filter never loads the parser (start-up CPU of
+    // every `sluice` process; docs/performance.md).
+    const { XMLParser, XMLValidator } = await import('fast-xml-parser');
     if (config.storeXml && config.target === undefined) throw new Error('storeXml is true, so give a target (or set storeXml to false and use xpath)');
     const source = parsePath(config.source);
     const target = config.target !== undefined ? parsePath(config.target) : undefined;
