@@ -23,15 +23,19 @@ import { PartitionOffsets } from './offsets.js';
 import type { KafkaInputConfig } from './index.js';
 import { noopMetrics, type ComponentMetrics } from '../../observe/observer.js';
 
+/** The headers of a record without any (most): one shared, frozen object instead of one each. */
+const NO_HEADERS: SourceRecord['headers'] = Object.freeze({});
+
 function copyHeaders(headers: SourceRecord['headers']): SourceRecord['headers'] {
-  const out: SourceRecord['headers'] = {};
+  let out: SourceRecord['headers'] | undefined;
   for (const k in headers) {
+    out ??= {};
     const v = headers[k];
     const copy = Array.isArray(v) ? v.map((x) => (Buffer.isBuffer(x) ? Buffer.from(x) : x)) : Buffer.isBuffer(v) ? Buffer.from(v) : v;
     // defineProperty: a header named `__proto__` stays a plain own property.
     Object.defineProperty(out, k, { value: copy, enumerable: true, writable: true, configurable: true });
   }
-  return out;
+  return out ?? NO_HEADERS;
 }
 
 /** Configured topics that do not exist (or no topic matching topicPattern): waited for at start. */
@@ -82,6 +86,8 @@ export class KafkaInput implements Input {
   private commitAcknowledged = false;
   /** Fetched records not handed over yet (the runtime was full), in fetch order, from `parkedHead` on. */
   private parked: SourceRecord[] = [];
+  /** The offset of each parked record as a bigint (parsed once, in onBatch). */
+  private parkedOffsets: bigint[] = [];
   private parkedHead = 0;
   /** Per partition, the offset after the last record parked or handed over in this generation. */
   private fetchedUpTo = new Map<string, bigint>();
@@ -272,10 +278,12 @@ export class KafkaInput implements Input {
     }
     const seenUpTo = this.fetchedUpTo.get(key);
     let last: string | undefined;
+    let lastParked: bigint | undefined;
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) break;
       const offset = BigInt(message.offset);
       if (!tracker.isDuplicate(offset) && (seenUpTo === undefined || offset >= seenUpTo)) {
+        this.parkedOffsets.push(offset);
         this.parked.push({
           topic: batch.topic,
           partition: batch.partition,
@@ -285,12 +293,13 @@ export class KafkaInput implements Input {
           key: message.key ? Buffer.from(message.key) : null,
           value: message.value ? Buffer.from(message.value) : null,
           timestamp: message.timestamp,
-          headers: message.headers ? copyHeaders(message.headers) : {},
+          headers: message.headers ? copyHeaders(message.headers) : NO_HEADERS,
         });
-        this.fetchedUpTo.set(key, offset + 1n);
+        lastParked = offset;
       }
       last = message.offset;
     }
+    if (lastParked !== undefined) this.fetchedUpTo.set(key, lastParked + 1n);
     if (!this.paused) this.handOver(sink);
     if (last !== undefined) resolveOffset(last);
     await heartbeat();
@@ -301,20 +310,31 @@ export class KafkaInput implements Input {
     while (!this.paused && !this.stopped && this.parkedHead < this.parked.length) {
       const accepted: AcceptedRecord[] = [];
       let bytes = 0;
+      // Parked records come in runs of one partition: its tracker is looked up once per run.
+      let runTopic = '';
+      let runPartition = -1;
+      let tracker: PartitionOffsets | undefined;
       while (this.parkedHead < this.parked.length && accepted.length < HAND_OVER_RECORDS && bytes < HAND_OVER_BYTES) {
+        const offset = this.parkedOffsets[this.parkedHead];
         const record = this.parked[this.parkedHead++];
-        const tracker = this.partitions.get(`${record.topic}:${record.partition}`);
+        if (record.partition !== runPartition || record.topic !== runTopic) {
+          runTopic = record.topic;
+          runPartition = record.partition;
+          tracker = this.partitions.get(`${record.topic}:${record.partition}`);
+        }
         if (!tracker) continue; // revoked meanwhile: its next owner reads it
         bytes += record.value?.length ?? 0;
-        accepted.push({ record, settle: tracker.accept(BigInt(record.offset)) });
+        accepted.push({ record, settle: tracker.accept(offset) });
       }
       if (accepted.length) sink.accept(accepted);
     }
     if (this.parkedHead === this.parked.length) {
       this.parked = [];
+      this.parkedOffsets = [];
       this.parkedHead = 0;
     } else if (this.parkedHead > 4096 && this.parkedHead * 2 > this.parked.length) {
       this.parked = this.parked.slice(this.parkedHead);
+      this.parkedOffsets = this.parkedOffsets.slice(this.parkedHead);
       this.parkedHead = 0;
     }
   }
@@ -341,6 +361,7 @@ export class KafkaInput implements Input {
     // kafkajs fetches every assigned partition again from its committed offset: parked
     // records come back (or go to their new owner), accepted ones are skipped by the trackers.
     this.parked = [];
+    this.parkedOffsets = [];
     this.parkedHead = 0;
     this.fetchedUpTo.clear();
     // Commit every kept partition again in the new generation, whatever we think was committed.
