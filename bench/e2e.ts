@@ -34,6 +34,7 @@ import kafkajs from 'kafkajs';
 import { ensureStack } from '../scripts/stack/index.js';
 import { registerCompressionCodecs } from '../src/inputs/kafka/compression.js';
 import { procStats, type ProcStats } from '../test/helpers/proc.js';
+import { produceLines } from './shared/produce.js';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 const args = process.argv.slice(2).filter((a, i) => !(i === 0 && a === 'e2e'));
@@ -95,20 +96,7 @@ async function createTopic(topic: string): Promise<void> {
 /** Every index of this run: 1 shard, no replica (green on one node), default 1 s refresh. */
 await es(`/_index_template/${run}`, 'PUT', { index_patterns: [`${run}-*`], template: { settings: { number_of_shards: 1, number_of_replicas: 0 } } });
 
-async function produceAll(topic: string, n: number): Promise<void> {
-  const producer = kafka.producer();
-  await producer.connect();
-  for (let start = 0; start < n; start += 4000) {
-    const sends = [];
-    for (let p = 0; p < PARTITIONS; p++) {
-      const messages = [];
-      for (let i = start + p; i < Math.min(n, start + 4000); i += PARTITIONS) messages.push({ partition: p, value: lines[i % lines.length] });
-      if (messages.length) sends.push(producer.send({ topic, compression: kafkajs.CompressionTypes.GZIP, messages }));
-    }
-    await Promise.all(sends);
-  }
-  await producer.disconnect();
-}
+const produceAll = (topic: string, n: number) => produceLines(kafka, topic, lines, n, PARTITIONS);
 
 async function lag(groupId: string, topic: string): Promise<number> {
   const ends = await admin.fetchTopicOffsets(topic);

@@ -37,6 +37,7 @@ import { ensureStack } from '../scripts/stack/index.js';
 import { registerCompressionCodecs } from '../src/inputs/kafka/compression.js';
 import { procStats } from '../test/helpers/proc.js';
 import { heapCapForPaths } from '../src/runtime/heap-cap.js';
+import { capsItself, produceLines } from './shared/produce.js';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 const args = process.argv.slice(2).filter((a, i) => !(i === 0 && a === 'peers'));
@@ -215,18 +216,7 @@ if (!SKIP.has('e2e')) {
   await admin.connect();
   const topic = `${run}-in`;
   await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
-  const producer = kafka.producer();
-  await producer.connect();
-  for (let start = 0; start < RECORDS; start += 4000) {
-    const sends = [];
-    for (let p = 0; p < PARTITIONS; p++) {
-      const messages = [];
-      for (let i = start + p; i < Math.min(RECORDS, start + 4000); i += PARTITIONS) messages.push({ partition: p, value: corpusLines[i % corpusLines.length] });
-      if (messages.length) sends.push(producer.send({ topic, compression: kafkajs.CompressionTypes.GZIP, messages }));
-    }
-    await Promise.all(sends);
-  }
-  await producer.disconnect();
+  await produceLines(kafka, topic, corpusLines, RECORDS, PARTITIONS);
   say(`\n[end to end] ${fmt(RECORDS)} records waiting in ${topic} (${PARTITIONS} partitions); each system its own group and index, until all are searchable`);
   say(`  stack: Kafka ${brokers.join(',')} · Elasticsearch ${esUrl}; load average ${load()}`);
 
@@ -273,8 +263,7 @@ if (!SKIP.has('e2e')) {
   // sluice runs under its default heap cap, as shipped: bin/sluice applies it itself where node
   // can re-exec in place (22.15+); on older node the benchmark passes the same value.
   // (Node 24 re-executes itself with the cap: bin/sluice.)
-  const capped = (node: string, pipeline: string): Record<string, string> =>
-    node !== process.execPath || typeof (process as { execve?: unknown }).execve === 'function' ? {} : { NODE_OPTIONS: `--max-old-space-size=${heapCapForPaths([pipeline])}` };
+  const capped = (node: string, pipeline: string): Record<string, string> => (capsItself(node) ? {} : { NODE_OPTIONS: `--max-old-space-size=${heapCapForPaths([pipeline])}` });
   for (const [n, node] of (node24 ? [process.execPath, node24] : [process.execPath]).entries()) {
     const sluiceRun = [node, sluiceBin, 'run'];
     const s = `${run}-sluice${n}`;

@@ -20,6 +20,7 @@ import { ensureStack } from '../stack/index.js';
 import { registerCompressionCodecs } from '../../src/inputs/kafka/compression.js';
 import { procStats } from '../../test/helpers/proc.js';
 import { heapCapForPaths } from '../../src/runtime/heap-cap.js';
+import { capsItself, produceLines } from '../../bench/shared/produce.js';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
 const argv = process.argv.slice(2);
@@ -50,18 +51,7 @@ const topic = `perf-e2e-${RECORDS}`;
 if (!(await admin.listTopics()).includes(topic)) {
   const corpus = readFileSync(join(root, '..', 'shared', 'corpus', 'apache-access', 'access.log'), 'utf8').split('\n').filter(Boolean);
   await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
-  const producer = kafka.producer();
-  await producer.connect();
-  for (let start = 0; start < RECORDS; start += 4000) {
-    const sends = [];
-    for (let p = 0; p < PARTITIONS; p++) {
-      const messages = [];
-      for (let i = start + p; i < Math.min(RECORDS, start + 4000); i += PARTITIONS) messages.push({ partition: p, value: corpus[i % corpus.length] });
-      if (messages.length) sends.push(producer.send({ topic, compression: kafkajs.CompressionTypes.GZIP, messages }));
-    }
-    await Promise.all(sends);
-  }
-  await producer.disconnect();
+  await produceLines(kafka, topic, corpus, RECORDS, PARTITIONS);
   process.stderr.write(`produced ${RECORDS} records to ${topic}\n`);
 }
 await admin.disconnect();
@@ -84,10 +74,7 @@ for (let run = 0; run < RUNS; run++) {
     WEB_ACCESS_INDEX_PREFIX: name,
     WEB_ACCESS_DLQ_TOPIC: `${name}.dlq`,
   };
-  // As shipped: bin/sluice applies the heap cap itself where node can re-exec in place (22.15+);
-  // on older node the same value is passed here.
-  const selfCapping = node !== process.execPath || typeof (process as { execve?: unknown }).execve === 'function';
-  const capOpt = selfCapping || nodeOptions.some((o) => o.startsWith('--max-old-space-size')) || cap === undefined ? [] : [`--max-old-space-size=${cap}`];
+  const capOpt = capsItself(node) || nodeOptions.some((o) => o.startsWith('--max-old-space-size')) || cap === undefined ? [] : [`--max-old-space-size=${cap}`];
   const child = spawn(node, [...capOpt, ...nodeOptions, join(root, 'bin', 'sluice'), 'run', pipeline], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
   let first = 0;
   let stats = procStats(child.pid!);
