@@ -86,8 +86,6 @@ export class KafkaInput implements Input {
   private commitAcknowledged = false;
   /** Fetched records not handed over yet (the runtime was full), in fetch order, from `parkedHead` on. */
   private parked: SourceRecord[] = [];
-  /** The offset of each parked record as a bigint (parsed once, in onBatch). */
-  private parkedOffsets: bigint[] = [];
   private parkedHead = 0;
   /** Per partition, the offset after the last record parked or handed over in this generation. */
   private fetchedUpTo = new Map<string, bigint>();
@@ -283,7 +281,6 @@ export class KafkaInput implements Input {
       if (!isRunning() || isStale()) break;
       const offset = BigInt(message.offset);
       if (!tracker.isDuplicate(offset) && (seenUpTo === undefined || offset >= seenUpTo)) {
-        this.parkedOffsets.push(offset);
         this.parked.push({
           topic: batch.topic,
           partition: batch.partition,
@@ -315,7 +312,6 @@ export class KafkaInput implements Input {
       let runPartition = -1;
       let tracker: PartitionOffsets | undefined;
       while (this.parkedHead < this.parked.length && accepted.length < HAND_OVER_RECORDS && bytes < HAND_OVER_BYTES) {
-        const offset = this.parkedOffsets[this.parkedHead];
         const record = this.parked[this.parkedHead++];
         if (record.partition !== runPartition || record.topic !== runTopic) {
           runTopic = record.topic;
@@ -324,17 +320,15 @@ export class KafkaInput implements Input {
         }
         if (!tracker) continue; // revoked meanwhile: its next owner reads it
         bytes += record.value?.length ?? 0;
-        accepted.push({ record, settle: tracker.accept(offset) });
+        accepted.push({ record, settle: tracker.accept(BigInt(record.offset)) });
       }
       if (accepted.length) sink.accept(accepted);
     }
     if (this.parkedHead === this.parked.length) {
       this.parked = [];
-      this.parkedOffsets = [];
       this.parkedHead = 0;
     } else if (this.parkedHead > 4096 && this.parkedHead * 2 > this.parked.length) {
       this.parked = this.parked.slice(this.parkedHead);
-      this.parkedOffsets = this.parkedOffsets.slice(this.parkedHead);
       this.parkedHead = 0;
     }
   }
@@ -361,7 +355,6 @@ export class KafkaInput implements Input {
     // kafkajs fetches every assigned partition again from its committed offset: parked
     // records come back (or go to their new owner), accepted ones are skipped by the trackers.
     this.parked = [];
-    this.parkedOffsets = [];
     this.parkedHead = 0;
     this.fetchedUpTo.clear();
     // Commit every kept partition again in the new generation, whatever we think was committed.
