@@ -387,7 +387,7 @@ export class Pipeline implements RecordSink {
         defaultId: single ? baseId : `${baseId}-${n}`,
         done: (result) => {
           if (result.ok) stats.eventsOut++;
-          else for (const s of states) s.failure ??= { reason: result.reason, error: result.error, stage: 'output', extra: result.extra };
+          else for (const s of states) outputFailed(s, result);
           if (--pending === 0) finished();
         },
       });
@@ -397,7 +397,7 @@ export class Pipeline implements RecordSink {
   /** The output's answer for the one event of a one-record outcome (deliverFor). */
   private singleDone(state: InFlightRecord, result: DeliveryResult): void {
     if (result.ok) this.stats.eventsOut++;
-    else state.failure ??= { reason: result.reason, error: result.error, stage: 'output', extra: result.extra };
+    else outputFailed(state, result);
     this.unref(state);
   }
 
@@ -487,6 +487,11 @@ export class Pipeline implements RecordSink {
     await attempt('closing the filters', () => this.closeFilters?.());
     this.logger.info({ stats: this.stats }, 'pipeline stopped');
   }
+}
+
+/** Keeps the output's failure of one of a record's events as the record's failure, unless it has one already. */
+function outputFailed(state: InFlightRecord, result: Extract<DeliveryResult, { ok: false }>): void {
+  state.failure ??= { reason: result.reason, error: result.error, stage: 'output', extra: result.extra };
 }
 
 /**
