@@ -146,13 +146,11 @@ export class ElasticsearchOutput implements Output {
     // The event is the output's from here on (the runtime never reads it again): @metadata is
     // left out by setting it to undefined, which JSON.stringify skips, instead of copying the
     // whole event without it or deleting the key (which would change the object's shape).
-    const metadata = event['@metadata'];
-    if (metadata !== undefined) event['@metadata'] = undefined;
+    if (event['@metadata'] !== undefined) event['@metadata'] = undefined;
     let ndjson: string;
     try {
       ndjson = `${action}}}\n${JSON.stringify(event)}\n`;
     } catch (err) {
-      event['@metadata'] = metadata;
       item.done({ ok: false, reason: 'encode_failed', error: `event cannot be serialised: ${(err as Error).message}` });
       return;
     }
