@@ -82,6 +82,12 @@ const TIMEOUT_CODE = 'ERR_SCRIPT_EXECUTION_TIMEOUT';
 /** Re-runs of a record interrupted while the process was starved (see `starved`), before it counts as slow. */
 const MAX_STARVED_RETRIES = 5;
 
+/** Shared `events` outcomes holding only a count (see processBatch's countOnly); index 2n + held. */
+const countedOutcomes: Outcome[] = [];
+function counted(events: number, held = false): Outcome {
+  return (countedOutcomes[2 * events + (held ? 1 : 0)] ??= { kind: 'events', events: new Array<Event>(events), held });
+}
+
 export class RecordProcessor {
   private readonly codec: Codec;
   /** Index of the step running right now: tells which step a timeout interrupted. */
@@ -200,10 +206,9 @@ export class RecordProcessor {
       while (next < records.length) {
         this.started = next;
         const outcome = this.process(records[next]);
-        // countOnly (`process --discard`): the events are let go at once (a list of as many
-        // holes stands for them), so they die young even in a large batch.
-        if (countOnly && outcome.kind === 'events' && outcome.events.length > 0) outcome.events = new Array(outcome.events.length);
-        outcomes[next] = outcome;
+        // countOnly (`process --discard`): the events are let go at once (a shared outcome
+        // with as many holes stands for them), so they die young even in a large batch.
+        outcomes[next] = countOnly && outcome.kind === 'events' ? counted(outcome.events.length, outcome.held) : outcome;
         next++;
         if (performance.now() > deadline) return;
       }
