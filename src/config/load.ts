@@ -14,6 +14,7 @@ import { suggest, validateAt } from './validator.js';
 import { registerSecretsIn } from './secrets.js';
 import { resolvePemPaths } from './tls.js';
 import { Value } from '@sinclair/typebox/value';
+import type { TSchema } from '@sinclair/typebox';
 
 export interface Components {
   inputs: InputSpec[];
@@ -59,6 +60,20 @@ export interface PipelineDefinition {
   output: Placed<OutputSpec>;
   deadLetter: DeadLetterSettings & { topic: string };
   limits: LimitsSettings;
+}
+
+/**
+ * Every schema loadPipeline validates against (each call of validateAt below): the build
+ * precompiles a validator for each (config/write-validators.ts); one missing here is compiled
+ * at every start instead.
+ */
+export function validatedSchemas(components: Components): TSchema[] {
+  return [
+    pipelineShellSchema,
+    conditionalBlockSchema,
+    ...Object.values(filterCommonSchema),
+    ...[...components.inputs, ...components.filters, ...components.outputs].map((spec) => spec.config),
+  ];
 }
 
 export function loadPipeline(file: string, components: Components, env: Env = process.env, text?: string): PipelineDefinition {
