@@ -56,9 +56,12 @@ COPY deploy/healthcheck.mjs ./deploy/healthcheck.mjs
 COPY --chmod=0755 deploy/docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
 # The health/metrics listener must accept connections from outside the container (Prometheus);
 # sluice's own default is 127.0.0.1.
+# MALLOC_ARENA_MAX: two glibc malloc arenas instead of up to 8 per core (less peak RSS at the
+# same CPU; docs/performance.md).
 ENV SLUICE_PIPELINES=/etc/sluice/pipelines \
     SLUICE_HTTP_ADDRESS=0.0.0.0 \
-    SLUICE_HTTP_PORT=9600
+    SLUICE_HTTP_PORT=9600 \
+    MALLOC_ARENA_MAX=2
 USER ${SLUICE_UID}:${SLUICE_GID}
 EXPOSE 9600
 STOPSIGNAL SIGTERM
