@@ -261,6 +261,17 @@ describe('grok: hostile field names', () => {
     expect(({} as Record<string, unknown>).x).toBeUndefined();
     expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')).toBe(false);
   });
+
+  // Capture storage is generated code with the field names in it (compileApplier): a name
+  // must only ever be data there.
+  it('stores fields whose names hold quotes, backslashes, template and code syntax as plain keys', async () => {
+    const names = ['a"b', "c'd", 'e\\f', '${g}', '`h`', '});pwned=1;({', 'i\nj'];
+    const pattern = names.map((n, i) => `(?<[x][${n}]>\\w+)${i < names.length - 1 ? ' ' : ''}`).join('');
+    const out = await run({ patterns: [pattern] }, { message: names.map((_, i) => `w${i}`).join(' ') });
+    expect(Object.keys(out.x as object)).toEqual(names);
+    names.forEach((n, i) => expect((out.x as Record<string, unknown>)[n]).toBe(`w${i}`));
+    expect((globalThis as Record<string, unknown>).pwned).toBeUndefined(); // sloppy-mode code would set a global
+  });
 });
 
 describe('grok: target, anchors and multi-line text', () => {
