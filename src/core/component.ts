@@ -144,8 +144,11 @@ export interface SourceRecord {
 /** A record handed to the runtime, with the callback that settles it. */
 export interface AcceptedRecord {
   record: SourceRecord;
-  /** Called exactly once, when the record is settled in the sense of the delivery contract. */
-  settle: () => void;
+  /**
+   * Called exactly once, when the record is settled in the sense of the delivery contract;
+   * always as a method (`accepted.settle()`), so an input may define it on a class.
+   */
+  settle(): void;
 }
 
 /**

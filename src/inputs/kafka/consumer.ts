@@ -320,7 +320,7 @@ export class KafkaInput implements Input {
         }
         if (!tracker) continue; // revoked meanwhile: its next owner reads it
         bytes += record.value?.length ?? 0;
-        accepted.push({ record, settle: tracker.accept(BigInt(record.offset)) });
+        accepted.push(tracker.accept(record, BigInt(record.offset)));
       }
       if (accepted.length) sink.accept(accepted);
     }

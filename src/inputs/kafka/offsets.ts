@@ -7,9 +7,27 @@
  * Settling is O(1) amortised and needs no search.
  */
 
-interface Slot {
-  offset: bigint;
-  settled: boolean;
+import type { AcceptedRecord, SourceRecord } from '../../core/component.js';
+
+/**
+ * An accepted record and its place in its partition's queue, in one object: it is what the
+ * runtime holds until the record settles (milliseconds to minutes, so these outlive V8's
+ * young generation). A record, a closure, its scope and a queue slot apiece cost four objects.
+ */
+class Slot implements AcceptedRecord {
+  settled = false;
+  constructor(
+    readonly record: SourceRecord,
+    readonly offset: bigint,
+    private readonly tracker: PartitionOffsets,
+  ) {}
+
+  /** Idempotent. Called as a method (`accepted.settle()`). */
+  settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.tracker.advance();
+  }
 }
 
 export class PartitionOffsets {
@@ -25,19 +43,16 @@ export class PartitionOffsets {
     return this.nextAfterAccepted !== undefined && offset < this.nextAfterAccepted;
   }
 
-  /** Registers a record; the returned function settles it (idempotent). */
-  accept(offset: bigint): () => void {
-    const slot: Slot = { offset, settled: false };
+  /** Registers a record at `offset`; the returned record's `settle()` settles it (idempotent). */
+  accept(record: SourceRecord, offset: bigint): AcceptedRecord {
+    const slot = new Slot(record, offset, this);
     this.slots.push(slot);
     this.nextAfterAccepted = offset + 1n;
-    return () => {
-      if (slot.settled) return;
-      slot.settled = true;
-      this.advance();
-    };
+    return slot;
   }
 
-  private advance(): void {
+  /** Moves the head over settled slots (Slot.settle). */
+  advance(): void {
     while (this.head < this.slots.length && this.slots[this.head].settled) this.head++;
     // Compact now and then so the queue does not grow without bound.
     if (this.head > 1024 && this.head * 2 > this.slots.length) {
