@@ -23,5 +23,7 @@ export function variablesSluiceReads(): Set<string> {
   }
   // Any ${VAR} may also come from VAR_FILE (the secrets convention in src/config/source.ts).
   for (const v of [...vars]) vars.add(`${v}_FILE`);
+  // Read by the process itself rather than by our code: glibc's malloc (bin/sluice and the image set it; docs/performance.md).
+  vars.add('MALLOC_ARENA_MAX');
   return vars;
 }

