@@ -8,7 +8,8 @@ import { formatJoda, tokenizeJoda, type JodaToken } from './joda.js';
 type Part =
   | { kind: 'text'; text: string }
   | { kind: 'field'; path: FieldPath; ref: string }
-  | { kind: 'date'; tokens: JodaToken[] }
+  /** `byDay`: the pattern names nothing finer than a day, so one UTC day renders one text (kept in `day`/`text`). */
+  | { kind: 'date'; tokens: JodaToken[]; byDay: boolean; day: number; text: string }
   | { kind: 'epoch' };
 
 export interface Template {
@@ -21,6 +22,9 @@ export interface Template {
 }
 
 const REF = /%\{([^}]*)\}/g;
+const DAY_MS = 86_400_000;
+/** Joda letters whose value depends on the UTC day alone (era, century, years, week years, month, day, weekday). */
+const DAY_LETTERS = new Set(['G', 'C', 'Y', 'y', 'u', 'x', 'w', 'M', 'd', 'D', 'e', 'E']);
 
 export function compileTemplate(source: string): Template {
   const parts: Part[] = [];
@@ -29,7 +33,11 @@ export function compileTemplate(source: string): Template {
     if (m.index! > last) parts.push({ kind: 'text', text: source.slice(last, m.index) });
     const inner = m[1].trim();
     if (inner === '+%s') parts.push({ kind: 'epoch' });
-    else if (inner.startsWith('+')) parts.push({ kind: 'date', tokens: tokenizeJoda(inner.slice(1)) });
+    else if (inner.startsWith('+')) {
+      const tokens = tokenizeJoda(inner.slice(1));
+      const byDay = tokens.every((t) => t.kind === 'literal' || DAY_LETTERS.has(t.letter));
+      parts.push({ kind: 'date', tokens, byDay, day: NaN, text: '' });
+    }
     else {
       if (inner === '') throw new Error(`empty field reference in template "${source}"`);
       parts.push({ kind: 'field', path: parsePath(inner), ref: inner });
@@ -59,9 +67,20 @@ export function compileTemplate(source: string): Template {
             else out += typeof v === 'object' ? JSON.stringify(v) : String(v);
             break;
           }
-          case 'date':
-            out += formatJoda(p.tokens, eventTime(event));
+          case 'date': {
+            // An index name per day (`logs-%{+yyyy.MM.dd}`) is rendered once per day, not per event.
+            const ms = eventTime(event);
+            if (!p.byDay) out += formatJoda(p.tokens, ms);
+            else {
+              const day = Math.floor(ms / DAY_MS);
+              if (day !== p.day) {
+                p.text = formatJoda(p.tokens, ms);
+                p.day = day;
+              }
+              out += p.text;
+            }
             break;
+          }
           case 'epoch':
             out += String(Math.floor(eventTime(event) / 1000));
             break;
