@@ -10,7 +10,7 @@ import { components } from '../registry.js';
 import { buildFilters } from '../runtime/build.js';
 import { RecordProcessor, type FinalOutcome } from '../runtime/processor.js';
 import { processorOptions } from '../runtime/pipeline.js';
-import type { SourceRecord } from '../core/component.js';
+import { NO_HEADERS, type SourceRecord } from '../core/component.js';
 import type { Event } from '../core/event.js';
 import { createLogger } from './logger.js';
 
@@ -32,8 +32,6 @@ export interface ProcessOptions {
  * 8,192 3.31–3.33 (but +34 MiB RSS), 16,384 3.54–3.64.
  */
 const RECORDS_PER_CHUNK = 500;
-/** Lines read from a file or stdin have no headers: one shared, frozen object stands for them all. */
-const NO_HEADERS: SourceRecord['headers'] = Object.freeze({});
 const RECORDS_PER_CHUNK_DISCARD = 4096;
 
 export async function processCommand(file: string, opts: ProcessOptions): Promise<number> {

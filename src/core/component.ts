@@ -141,6 +141,9 @@ export interface SourceRecord {
   headers: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
 }
 
+/** The headers of a record without any (most records): one shared, frozen object instead of one each. */
+export const NO_HEADERS: SourceRecord['headers'] = Object.freeze({});
+
 /** A record handed to the runtime, with the callback that settles it. */
 export interface AcceptedRecord {
   record: SourceRecord;

@@ -16,15 +16,12 @@
  */
 import kafkajs, { type Consumer, type EachBatchPayload } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { AcceptedRecord, Input, RecordSink, SourceRecord } from '../../core/component.js';
+import { NO_HEADERS, type AcceptedRecord, type Input, type RecordSink, type SourceRecord } from '../../core/component.js';
 import { anyBrokerReachable, brokerList, createKafka, explainBrokersUnavailable, isTransientKafkaLog } from './connection.js';
 import { untilAvailable, type Unavailable } from '../../core/waiting.js';
 import { PartitionOffsets } from './offsets.js';
 import type { KafkaInputConfig } from './index.js';
 import { noopMetrics, type ComponentMetrics } from '../../observe/observer.js';
-
-/** The headers of a record without any (most): one shared, frozen object instead of one each. */
-const NO_HEADERS: SourceRecord['headers'] = Object.freeze({});
 
 function copyHeaders(headers: SourceRecord['headers']): SourceRecord['headers'] {
   let out: SourceRecord['headers'] | undefined;
