@@ -3,15 +3,10 @@
  * answers), `/readyz` (every pipeline connected, assigned, and making progress or idle with
  * no lag; 503 with the reasons otherwise) and `/metrics` (Prometheus text format).
  */
-import { createRequire } from 'node:module';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { scrub } from '../config/secrets.js';
-
-// Required, not imported: an ES import of a built-in module evaluates every export, and on
-// Node 22+ node:http's include lazy getters that load Node's own fetch client (undici):
-// 37 ms of CPU at start-up on Node 24 against 3 ms for require (docs/performance.md).
-const { createServer } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
+import { http } from '../core/node-http.js';
 
 export interface HttpServer {
   /** The address and port actually bound (port 0 picks a free one). */
@@ -58,7 +53,7 @@ export async function startHttpServer(metrics: HttpSource, opts: { address: stri
         return send(res, 404, 'text/plain; charset=utf-8', 'not found (try /healthz, /readyz, /metrics)\n');
     }
   };
-  const server: Server = createServer((req, res) => {
+  const server: Server = http.createServer((req, res) => {
     handle(req, res).catch((err: Error) => {
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', `${err.message}\n`);
       else res.destroy();

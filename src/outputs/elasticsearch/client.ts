@@ -28,7 +28,6 @@
 // loaded by createClient, so commands that never index (process, test, validate) do not pay for it.
 import type { Client, ClientOptions } from '@elastic/elasticsearch';
 import { X509Certificate } from 'node:crypto';
-import { createRequire } from 'node:module';
 import type { IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import tls from 'node:tls';
@@ -37,9 +36,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { checkTlsMaterial, explainTlsFailure, pemOrFile, readPem } from '../../config/tls.js';
 import { registerCredentials, registerSecret, safeUrl, scrub, secret } from '../../config/secrets.js';
 import { UserError } from '../../core/user-error.js';
-
-// Required, not imported: see src/observe/server.ts (an ES import of node:http costs ~35 ms of start-up on Node 22+).
-const { request: httpRequest } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
+import { http } from '../../core/node-http.js';
 
 export const esAuthSchema = Type.Object(
   {
@@ -275,7 +272,7 @@ export class EsConnection {
     if (this.authorization) headers.authorization = this.authorization;
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     return new Promise<EsResponse>((resolve, reject) => {
-      const req = (this.https ? httpsRequest : httpRequest)(
+      const req = (this.https ? httpsRequest : http.request)(
         url,
         { method, headers, timeout: timeoutMs, ...(this.https ? this.tlsFor() : {}), agent: false },
         (res) => {
