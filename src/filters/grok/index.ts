@@ -191,11 +191,12 @@ type Applier = (event: Event, m: RegExpExecArray) => void;
 /**
  * One expression's capture storage as straight-line JavaScript, generated once: what store()
  * does, capture by capture, with each parent object (CompiledGrok.parents) found or created
- * once per match, and each field name a constant in the code. With the names in variables, every store and lookup went through V8's generic
- * (megamorphic) keyed access, ~11 % of the grok + date filter stage; with constants each site
- * gets its own inline cache. Names reach the code only as JSON string literals (and went
- * through parsePath, which refuses __proto__, prototype and constructor). null when the
- * expression has no parent table (a field that is another's parent: store() walks paths).
+ * once per match, and each field name a constant in the code. With the names in variables,
+ * every store and lookup went through V8's generic (megamorphic) keyed access, ~11 % of the
+ * grok + date filter stage; with constants each site gets its own inline cache. Names reach
+ * the code only as JSON string literals (and went through parsePath, which refuses
+ * __proto__, prototype and constructor). null when the expression has no parent table (a
+ * field that is another's parent: store() walks paths).
  */
 function compileApplier(compiled: CompiledGrok, keepEmptyCaptures: boolean): Applier | null {
   const slots = compiled.parents;
