@@ -49,7 +49,7 @@ export interface ExtraBroker {
  * Starts a single-node KRaft cluster whose listeners advertise what `listeners` say, and
  * waits until it answers metadata requests. The first listener is the inter-broker one.
  */
-export async function startExtraBroker(listeners: ExtraListener[]): Promise<ExtraBroker> {
+export async function startExtraBroker(listeners: ExtraListener[], extraProps: Record<string, string | number> = {}): Promise<ExtraBroker> {
   const classpath = await resolveKafkaClasspath(currentKafkaVersion());
   const dir = mkdtempSync(join(tmpdir(), 'sluice-extra-broker-'));
   const nodeId = 1;
@@ -74,6 +74,7 @@ export async function startExtraBroker(listeners: ExtraListener[]): Promise<Extr
     'group.initial.rebalance.delay.ms': 0,
     'num.network.threads': 1,
     'num.io.threads': 2,
+    ...extraProps,
   };
   const propsFile = join(dir, 'server.properties');
   writeFileSync(propsFile, Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');

@@ -311,6 +311,38 @@ export async function kafkaDiagnostics(config: KafkaInputSettings, ctx: Diagnost
   }
 }
 
+/**
+ * The answers of a group coordinator that is starting rather than broken: Kafka creates and
+ * loads `__consumer_offsets` on the first group request a cluster ever gets (and loads a
+ * partition of it again when its leader moves); until then every group request answers one
+ * of these. kafkajs retries them only briefly.
+ */
+const COORDINATOR_STARTING = new Set(['GROUP_LOAD_IN_PROGRESS', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR_FOR_GROUP']);
+
+/** Whether `err`, or what it wraps (kafkajs' retrier wraps the last protocol error), is one of COORDINATOR_STARTING. */
+export function coordinatorStarting(err: unknown): boolean {
+  let e = err as { type?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 5; depth++, e = e.cause as typeof e) {
+    if (typeof e.type === 'string' && COORDINATOR_STARTING.has(e.type)) return true;
+  }
+  return false;
+}
+
+/** `request`, again (backing off up to 2 s) while the coordinator is starting, within `budgetMs` in all. */
+export async function whileCoordinatorStarts<T>(request: () => Promise<T>, budgetMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + budgetMs;
+  for (let pause = 250; ; pause = Math.min(pause * 2, 2000)) {
+    try {
+      return await withTimeout(request(), Math.max(1, deadline - Date.now()), what);
+    } catch (err) {
+      if (!coordinatorStarting(err) || Date.now() + pause >= deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
+
+const STILL_STARTING = 'normal on a cluster that never had a consumer group, or right after a broker restart: Kafka is loading __consumer_offsets; run doctor again in a minute (or with a longer --timeout)';
+
 async function groupCheck(
   admin: Admin,
   config: KafkaInputSettings,
@@ -324,22 +356,24 @@ async function groupCheck(
   let state: string;
   let members: number;
   try {
-    const described = await withTimeout(admin.describeGroups([config.groupId]), budget, 'describing the consumer group');
+    const described = await whileCoordinatorStarts(() => admin.describeGroups([config.groupId]), budget, 'describing the consumer group');
     const g = described.groups[0];
     state = g?.state ?? 'Dead';
     members = g?.members.length ?? 0;
   } catch (err) {
-    report.fail(name, `cannot be described: ${errorText(err)}${partial}`, 'the group coordinator (a broker) must be reachable from here: fix the broker connectivity above; with ACLs, grant DESCRIBE and READ on the group');
+    if (coordinatorStarting(err)) report.warn(name, `cannot be described yet: the group coordinator is still starting (${errorText(err)})${partial}`, STILL_STARTING);
+    else report.fail(name, `cannot be described: ${errorText(err)}${partial}`, 'the group coordinator (a broker) must be reachable from here: fix the broker connectivity above; with ACLs, grant DESCRIBE and READ on the group');
     return;
   }
   const committed = new Map<string, Map<number, bigint>>();
   try {
     if (topics.length) {
-      const fetched = await withTimeout(admin.fetchOffsets({ groupId: config.groupId, topics }), budget, 'fetching committed offsets');
+      const fetched = await whileCoordinatorStarts(() => admin.fetchOffsets({ groupId: config.groupId, topics }), budget, 'fetching committed offsets');
       for (const t of fetched) committed.set(t.topic, new Map(t.partitions.filter((p) => Number(p.offset) >= 0).map((p) => [p.partition, BigInt(p.offset)])));
     }
   } catch (err) {
-    report.fail(name, `state ${state}, committed offsets cannot be read: ${errorText(err)}${partial}`, 'the group coordinator must be reachable from here; with ACLs, grant DESCRIBE on the group');
+    if (coordinatorStarting(err)) report.warn(name, `state ${state}, committed offsets cannot be read yet: the group coordinator is still starting (${errorText(err)})${partial}`, STILL_STARTING);
+    else report.fail(name, `state ${state}, committed offsets cannot be read: ${errorText(err)}${partial}`, 'the group coordinator must be reachable from here; with ACLs, grant DESCRIBE on the group');
     return;
   }
   const rebalancing = state === 'PreparingRebalance' || state === 'CompletingRebalance';
