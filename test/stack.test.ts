@@ -1,6 +1,7 @@
 /**
  * The local real-services stack (scripts/stack): Kafka and Elasticsearch answer where the
- * global setup says, and the Kafka console tools work with every compression codec.
+ * global setup says, the Kafka console tools work with every compression codec, and what test
+ * runs leave behind is recognised and deleted (and nothing else).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import { Client } from '@elastic/elasticsearch';
 import { describe, expect, inject, it } from 'vitest';
-import { consoleConsume, consoleProduce, kafkaTool, DUMP_LOG_SEGMENTS, stackPaths, type CompressionCodec } from '../scripts/stack/index.js';
+import { consoleConsume, consoleProduce, kafkaTool, DUMP_LOG_SEGMENTS, pruneRunLeftovers, RUN_MADE, stackPaths, type CompressionCodec } from '../scripts/stack/index.js';
+import { uniqueName } from './helpers/services.js';
 
 const brokers = (inject('KAFKA_BROKERS') ?? process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
 const esUrl = inject('ES_URL') ?? process.env.ES_URL ?? '';
@@ -121,5 +123,57 @@ describe('local stack', () => {
         expect(dump.stdout).toContain(`compresscodec: ${codec}`);
       }
     });
+  });
+});
+
+describe('what test runs leave on the stack', () => {
+  it('recognises the names runs make, and not a date or a developer\'s own names', () => {
+    for (const made of [uniqueName('fault-group'), `${uniqueName('doctor')}-fresh`, `sluice-${uniqueName('sec')}-e-bearer`, `${uniqueName('x')}.dlq`, 'perf-mxa4nzon', 'sluice-perf-mxa9n7pt', '.ds-logs-sluice_ds_mxa5ro7s_d7046d-test-2026.12.05-000001']) {
+      expect(RUN_MADE.test(made), made).toBe(true);
+    }
+    for (const kept of ['logs-20261205-abcdef', 'web-access-2015.05.20', 'demo-web-access-mxa5ri4g', 'perf-e2e-200000', 'sluice-logs', 'bench-peers-mxa6dlcr-web0-2015.05.20']) {
+      expect(RUN_MADE.test(kept), kept).toBe(false);
+    }
+  });
+
+  it('deletes the topics, empty groups, indices and index templates a run made, and leaves others alone', async () => {
+    // Only this test's names: the other tests of this run are still using theirs.
+    const run = uniqueName('prune');
+    const mine = new RegExp(`^(sluice-)?${run}`);
+    const kept = `${run.replace('prune', 'kept')}-developer`;
+    const es = (p: string, method = 'GET', body?: unknown) =>
+      fetch(`${esUrl}${p}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const admin = new kafkajs.Kafka({ brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: run }, { topic: `${run}.dlq` }, { topic: kept }], waitForLeaders: true });
+      await admin.setOffsets({ groupId: run, topic: run, partitions: [{ partition: 0, offset: '0' }] });
+      expect((await es(`/_index_template/sluice-${run}`, 'PUT', { index_patterns: [`${run}-*`], template: { settings: { number_of_shards: 1 } } })).ok).toBe(true);
+      expect((await es(`/${run}-2026.12.05`, 'PUT')).ok).toBe(true);
+      expect((await es(`/${kept}`, 'PUT')).ok).toBe(true);
+
+      const pruned = await pruneRunLeftovers({ esUrl, kafkaBrokers: brokers, match: mine });
+      expect(pruned).toEqual({ topics: 2, groups: 1, indices: 1, templates: 1 });
+      // A new client: kafkajs' admin keeps asking for the metadata of topics it created, which fails once they are gone.
+      const after = new kafkajs.Kafka({ brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
+      await after.connect();
+      const topics = await after.listTopics();
+      const groups = (await after.listGroups()).groups.map((g) => g.groupId);
+      await after.disconnect();
+      expect(topics).not.toContain(run);
+      expect(topics).not.toContain(`${run}.dlq`);
+      expect(topics).toContain(kept);
+      expect(groups).not.toContain(run);
+      expect((await es(`/_index_template/sluice-${run}`)).status).toBe(404);
+      expect((await es(`/${run}-2026.12.05`)).status).toBe(404);
+      expect((await es(`/${kept}`)).status).toBe(200);
+    } finally {
+      await es(`/${kept}`, 'DELETE');
+      await admin.disconnect();
+      const cleanup = new kafkajs.Kafka({ brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
+      await cleanup.connect();
+      await cleanup.deleteTopics({ topics: [kept] }).catch(() => undefined);
+      await cleanup.disconnect();
+    }
   });
 });

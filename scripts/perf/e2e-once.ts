@@ -93,5 +93,12 @@ for (let run = 0; run < RUNS; run++) {
   process.stdout.write(
     `run ${run + 1}: ${(((stats!.cpuSeconds) / RECORDS) * 1e6).toFixed(1)} CPU s per million · ${Math.round(RECORDS / seconds)} events/s · peak RSS ${Math.round(stats!.hwm / 2 ** 20)} MiB · load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`,
   );
+  // Its index, the template sluice installed for it, its dead-letter topic and its group.
   await es(`/${name}*`, 'DELETE').catch(() => undefined);
+  await es(`/_index_template/sluice-${name}*`, 'DELETE').catch(() => undefined);
+  const cleanup = kafka.admin();
+  await cleanup.connect();
+  await cleanup.deleteTopics({ topics: [`${name}.dlq`] }).catch(() => undefined);
+  await cleanup.deleteGroups([name]).catch(() => undefined);
+  await cleanup.disconnect();
 }

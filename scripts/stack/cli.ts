@@ -1,17 +1,18 @@
 /**
  * `npm run stack:up [-- --brokers N] [--es 7|8|9|opensearch] [--kafka 3|4] [--clean]`,
- * `npm run stack:down`, `npm run stack:status`, and
+ * `npm run stack:down`, `npm run stack:status`, `npm run stack:prune` (what test runs left), and
  * `npm run stack:fetch [-- --es 7|8|9|opensearch|all] [--kafka 3|4|all]` (download and
  * compile only, for CI).
  */
 import { parseArgs } from 'node:util';
 import { ensureStack, fetchStack, otherStackUsers, stackStatus, stopStack } from './stack.js';
+import { pruneRunLeftovers } from './prune.js';
 import { paths, type EsFlavor } from './paths.js';
 import { StackError } from './toolchain.js';
 import { parseKafkaVersion, type KafkaVersion } from './kafka-versions.js';
 
 const USAGE =
-  'usage: npm run stack:up [-- --brokers N] [--es 7|8|9|opensearch] [--kafka 3|4] [--clean] | npm run stack:fetch [-- --es 7|8|9|opensearch|all] [--kafka 3|4|all] | npm run stack:down | npm run stack:status';
+  'usage: npm run stack:up [-- --brokers N] [--es 7|8|9|opensearch] [--kafka 3|4] [--clean] | npm run stack:fetch [-- --es 7|8|9|opensearch|all] [--kafka 3|4|all] | npm run stack:down | npm run stack:status | npm run stack:prune';
 const log = (msg: string) => console.error(`[stack] ${msg}`);
 
 function kafkaOption(value: string | undefined): KafkaVersion | 'all' | undefined {
@@ -50,6 +51,14 @@ async function main(argv: string[]): Promise<number> {
       const t0 = Date.now();
       await fetchStack({ es: values.es as EsFlavor | 'all' | undefined, kafka: kafkaOption(values.kafka), log });
       log(`Kafka and the search engine(s) are downloaded and the launchers compiled (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+      return 0;
+    }
+    case 'prune': {
+      const users = otherStackUsers();
+      if (users.length > 0) throw new StackError(`pid(s) ${users.join(', ')} (test runs?) use the stack now: their topics and indices would go too; prune once they are done`);
+      const stack = await ensureStack({ useEnv: false, log });
+      const p = await pruneRunLeftovers({ esUrl: stack.esUrl, kafkaBrokers: stack.kafkaBrokers });
+      log(`deleted what test runs left: ${p.topics} topic(s), ${p.groups} consumer group(s), ${p.indices} index(es), ${p.templates} index template(s)`);
       return 0;
     }
     case 'down': {

@@ -51,3 +51,4 @@ export {
   type SecureKafka,
   type TlsProxy,
 } from './secure.js';
+export { pruneRunLeftovers, RUN_MADE, type Pruned } from './prune.js';

@@ -10,10 +10,12 @@
  * Tests read the addresses with `inject('KAFKA_BROKERS')` / `inject('ES_URL')` or from
  * process.env (set here before the workers start). The stack is stopped at the end only if
  * this run started it and no other process (another test run, the demo) registered as its
- * user meanwhile, so a stack started with `npm run stack:up` stays up.
+ * user meanwhile, so a stack started with `npm run stack:up` stays up. With no other user, the
+ * topics, groups, indices and templates the tests made are deleted at the end (also those of
+ * runs killed before; scripts/stack/prune.ts).
  */
 import type { TestProject } from 'vitest/node';
-import { ensureStack, otherStackUsers, registerStackUser, stopStack } from '../../scripts/stack/index.js';
+import { ensureStack, otherStackUsers, pruneRunLeftovers, registerStackUser, stopStack } from '../../scripts/stack/index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -43,9 +45,17 @@ export default async function setup({ provide }: TestProject): Promise<(() => Pr
   provide('ES_URL', stack.esUrl);
   return async () => {
     unregister();
-    if (!stack.started) return;
+    if (!usesLocalStack) return;
     const others = otherStackUsers();
-    if (others.length > 0) log(`leaving the stack running: still used by pid(s) ${others.join(', ')}`);
-    else await stopStack({ log });
+    if (others.length > 0) {
+      if (stack.started) log(`leaving the stack running: still used by pid(s) ${others.join(', ')}`);
+      return;
+    }
+    // Nobody else uses it: what this run (and killed runs before it) left goes (scripts/stack/prune.ts).
+    await pruneRunLeftovers({ esUrl: stack.esUrl, kafkaBrokers: stack.kafkaBrokers }).then(
+      (p) => log(`deleted what test runs left: ${p.topics} topic(s), ${p.groups} consumer group(s), ${p.indices} index(es), ${p.templates} index template(s)`),
+      (err: Error) => log(`could not delete what test runs left: ${err.message}`),
+    );
+    if (stack.started) await stopStack({ log });
   };
 }
