@@ -69,11 +69,11 @@ describe('the sluice image on a Docker engine', () => {
       }, 60_000, 500);
       expect(res.status).toBe(200);
       // The image's Node (24) restarted itself with the memory options of bin/sluice: the heap
-      // cap from the in-flight limits (one pipeline, default limits: 120 MiB), 16 MiB
+      // cap from the in-flight limits (one pipeline, default limits: 120 MiB), 8 MiB
       // semi-spaces and a heap growing factor of 2 (docs/operations.md, "Memory").
       const commands = await docker(['exec', SLUICE, 'sh', '-c', 'for f in /proc/[0-9]*/cmdline; do tr "\\0" " " < "$f"; echo; done']);
       const sluice = commands.split('\n').find((c) => c.includes('bin/sluice run'));
-      expect(sluice, commands).toMatch(/^\S*node --max-old-space-size=120 --max-semi-space-size=16 --heap-growing-percent=100 /);
+      expect(sluice, commands).toMatch(/^\S*node --max-old-space-size=120 --max-semi-space-size=8 --heap-growing-percent=100 /);
       // Docker's own HEALTHCHECK (deploy/healthcheck.mjs on the image's node).
       await until('Docker health status healthy', async () => (await containerState(SLUICE)).Health?.Status === 'healthy', 120_000, 2000);
       // The root file system is read-only for it.
