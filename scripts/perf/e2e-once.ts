@@ -16,7 +16,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
-import { ensureStack, registerStackUser } from '../stack/index.js';
+import { ensureStack, pruneRunLeftovers, registerStackUser } from '../stack/index.js';
 import { registerCompressionCodecs } from '../../src/inputs/kafka/compression.js';
 import { procStats } from '../../test/helpers/proc.js';
 import { heapCapForPaths } from '../../src/runtime/heap-cap.js';
@@ -96,11 +96,5 @@ for (let run = 0; run < RUNS; run++) {
     `run ${run + 1}: ${(((stats!.cpuSeconds) / RECORDS) * 1e6).toFixed(1)} CPU s per million · ${Math.round(RECORDS / seconds)} events/s · peak RSS ${Math.round(stats!.hwm / 2 ** 20)} MiB · load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`,
   );
   // Its index, the template sluice installed for it, its dead-letter topic and its group.
-  await es(`/${name}*`, 'DELETE').catch(() => undefined);
-  await es(`/_index_template/sluice-${name}*`, 'DELETE').catch(() => undefined);
-  const cleanup = kafka.admin();
-  await cleanup.connect();
-  await cleanup.deleteTopics({ topics: [`${name}.dlq`] }).catch(() => undefined);
-  await cleanup.deleteGroups([name]).catch(() => undefined);
-  await cleanup.disconnect();
+  await pruneRunLeftovers({ esUrl: stack.esUrl, kafkaBrokers: stack.kafkaBrokers, match: new RegExp(`(^|-)${name}([-.]|$)`) });
 }
