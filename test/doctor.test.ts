@@ -11,6 +11,7 @@
  *   address and the advertised.listeners fix. Exit 1.
  * - Unreachable bootstrap broker, missing topic, unreachable Elasticsearch: FAIL, exit 1.
  */
+import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -183,7 +184,7 @@ describe('doctor on a cluster that never had a consumer group (no __consumer_off
   // needed, a container on a busy host was not: test/containers/listeners.test.ts saw a FAIL).
   it('passes, the group reported as new', async () => {
     const bootstrap = broker.bootstrap.PLAINTEXT;
-    const kafka = new (await import('kafkajs')).default.Kafka({ brokers: [bootstrap], logLevel: 0 });
+    const kafka = new kafkajs.Kafka({ brokers: [bootstrap], logLevel: kafkajs.logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: 'fresh', numPartitions: 1 }], waitForLeaders: true });
