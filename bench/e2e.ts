@@ -31,7 +31,7 @@ import os from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
-import { ensureStack, registerStackUser } from '../scripts/stack/index.js';
+import { ensureStack } from '../scripts/stack/index.js';
 import { registerCompressionCodecs } from '../src/inputs/kafka/compression.js';
 import { procStats, type ProcStats } from '../test/helpers/proc.js';
 import { produceLines } from './shared/produce.js';
@@ -67,9 +67,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
-// A user of the stack while it runs: a test run ending meanwhile leaves its topics and indices alone.
-process.once('exit', registerStackUser());
-const stack = await ensureStack({ log: (m) => process.stderr.write(`[stack] ${m}\n`) });
+const stack = await ensureStack({ asUser: true, log: (m) => process.stderr.write(`[stack] ${m}\n`) });
 const brokers = stack.kafkaBrokers;
 const esUrl = stack.esUrl;
 const kafka = new kafkajs.Kafka({ clientId: 'sluice-bench', brokers, logLevel: kafkajs.logLevel.NOTHING });

@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
-import { ensureStack, registerStackUser } from '../scripts/stack/index.js';
+import { ensureStack } from '../scripts/stack/index.js';
 import { registerCompressionCodecs } from '../src/inputs/kafka/compression.js';
 import { procStats } from '../test/helpers/proc.js';
 import { heapCapForPaths } from '../src/runtime/heap-cap.js';
@@ -200,9 +200,7 @@ if (!SKIP.has('filter')) {
 
 const e2eRows: E2eRow[] = [];
 if (!SKIP.has('e2e')) {
-  // A user of the stack while it runs: a test run ending meanwhile leaves its topics and indices alone.
-  process.once('exit', registerStackUser());
-  const stack = await ensureStack({ log: (m) => process.stderr.write(`[stack] ${m}\n`) });
+  const stack = await ensureStack({ asUser: true, log: (m) => process.stderr.write(`[stack] ${m}\n`) });
   const esUrl = stack.esUrl;
   const brokers = stack.kafkaBrokers;
   const run = `bench-peers-${Date.now().toString(36)}`;

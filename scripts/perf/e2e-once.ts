@@ -16,7 +16,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
-import { ensureStack, pruneRunLeftovers, registerStackUser } from '../stack/index.js';
+import { ensureStack, pruneRunLeftovers } from '../stack/index.js';
 import { registerCompressionCodecs } from '../../src/inputs/kafka/compression.js';
 import { procStats } from '../../test/helpers/proc.js';
 import { heapCapForPaths } from '../../src/runtime/heap-cap.js';
@@ -37,9 +37,7 @@ const RUNS = Number(opt('runs', '1'));
 const node = opt('node', process.execPath);
 const PARTITIONS = 4;
 
-// A user of the stack while it runs: a test run ending meanwhile leaves its topics and indices alone.
-process.once('exit', registerStackUser());
-const stack = await ensureStack({ log: (m) => process.stderr.write(`[stack] ${m}\n`) });
+const stack = await ensureStack({ asUser: true, log: (m) => process.stderr.write(`[stack] ${m}\n`) });
 const es = async (path: string, method = 'GET'): Promise<any> => {
   const res = await fetch(`${stack.esUrl}${path}`, { method });
   const text = await res.text();

@@ -44,6 +44,12 @@ export interface EnsureStackOptions {
   useEnv?: boolean;
   /** Progress messages (default: none). The CLI passes console.error. */
   log?: (msg: string) => void;
+  /**
+   * Register this process as a user of the local stack until it exits (registerStackUser), so
+   * a test run ending meanwhile neither prunes what it made nor stops the stack. For the
+   * benchmarks and perf tools; the test runs' global setup registers itself, earlier.
+   */
+  asUser?: boolean;
 }
 
 export interface StackInfo {
@@ -211,6 +217,7 @@ function info(state: StackState, started: boolean): StackInfo {
  */
 export async function ensureStack(opts: EnsureStackOptions = {}): Promise<StackInfo> {
   const log = opts.log ?? (() => {});
+  if (opts.asUser) process.once('exit', registerStackUser());
   const envBrokers = process.env.KAFKA_BROKERS?.trim();
   const envEs = process.env.ES_URL?.trim();
   if ((opts.useEnv ?? true) && envBrokers && envEs) {
