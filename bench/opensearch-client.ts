@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- opensearch-client <OpenSearch URL>`: bulk throughput of sluice's HTTP
- * path (the `@elastic/elasticsearch` transport with the product check off) against the
+ * path (src/outputs/elasticsearch/bulk-http.ts) against the
  * OpenSearch client, on the same NDJSON bodies and server: a warm-up round each, then ROUNDS
  * (default 5) rounds each, alternating which goes first.
  * It backs the choice of one HTTP path in docs/opensearch.md. The OpenSearch client is not a
@@ -32,7 +32,7 @@ function bulkBody(tag: string, batch: number): string {
 
 const conn = new EsConnection({ nodes: [url] });
 const info = await conn.probe();
-const sluice = await conn.createClient({ maxRetries: 0, requestTimeout: 60_000, compression: false }, info);
+const sluice = conn.bulkSender(60_000, 1);
 const openSearch = new OpenSearchClient({ node: url });
 
 async function docsPerSecond(tag: string, send: (body: string) => Promise<unknown>): Promise<number> {
@@ -44,10 +44,10 @@ async function docsPerSecond(tag: string, send: (body: string) => Promise<unknow
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const results: Record<string, number[]> = { sluice: [], opensearch: [] };
-const runSluice = async () => results.sluice.push(await docsPerSecond('sluice', (b) => sluice.transport.request({ method: 'POST', path: '/_bulk', bulkBody: b })));
+const runSluice = async () => results.sluice.push(await docsPerSecond('sluice', (b) => sluice.send('/_bulk', Buffer.from(b))));
 const runOpenSearch = async () => results.opensearch.push(await docsPerSecond('opensearch', (b) => openSearch.transport.request({ method: 'POST', path: '/_bulk', bulkBody: b })));
 // A warm-up round each (JIT, connections, the indices' first mapping update), not counted.
-await docsPerSecond('sluice', (b) => sluice.transport.request({ method: 'POST', path: '/_bulk', bulkBody: b }));
+await docsPerSecond('sluice', (b) => sluice.send('/_bulk', Buffer.from(b)));
 await docsPerSecond('opensearch', (b) => openSearch.transport.request({ method: 'POST', path: '/_bulk', bulkBody: b }));
 for (let round = 0; round < ROUNDS; round++) {
   // Alternate who goes first, so drift in the server's state favours neither.
@@ -60,4 +60,4 @@ for (const [name, v] of Object.entries(results)) {
   process.stdout.write(`${name.padEnd(11)} ${v.map((x) => Math.round(x)).join(' / ')} docs/s, median ${Math.round(median)}\n`);
 }
 await conn.request('DELETE', '/bench-client-*');
-await sluice.close();
+sluice.close();

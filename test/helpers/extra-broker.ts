@@ -7,26 +7,16 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { JAVA } from '../../scripts/stack/toolchain.js';
 import { currentKafkaVersion } from '../../scripts/stack/kafka-versions.js';
 import { resolveKafkaClasspath } from '../../scripts/stack/kafka.js';
 import { waitFor } from './services.js';
+import { freePort } from './ports.js';
 import { fetchClusterMetadata } from '../../src/inputs/kafka/diagnostics.js';
 
-/** A port that was free a moment ago (nothing listens on it once this returns). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './ports.js';
 
 export interface ExtraListener {
   /** Listener name, e.g. PLAINTEXT or EXTERNAL. */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errors } from '@elastic/transport';
-import { backoffMs, bulkResponseOf, classifyItem, isRetryableRequestError } from './bulk.js';
+import { backoffMs, classifyItem, isRetryableRequestError } from './bulk.js';
 
 describe('bulk item classification', () => {
   it('settles 2xx and a 409 on create', () => {
@@ -27,17 +26,5 @@ describe('bulk item classification', () => {
     expect(backoffMs(3, 100, 30000, () => 0.5)).toBe(400);
     expect(backoffMs(20, 100, 30000, () => 0.999)).toBe(29970);
     expect(backoffMs(5, 100, 30000, () => 0)).toBe(0);
-  });
-});
-
-describe('a client error about a 2xx bulk answer', () => {
-  const items = [{ index: { status: 201 } }, { index: { status: 400, error: { type: 'mapper_parsing_exception' } } }];
-  it('yields the executed response (its items decide), e.g. the product check of the Elastic client', () => {
-    const err = new errors.ProductNotSupportedError('Elasticsearch', { body: { errors: true, items }, statusCode: 200, headers: {}, warnings: null, meta: {} as never });
-    expect(bulkResponseOf(err)).toEqual({ errors: true, items });
-  });
-  it('yields nothing for real failures', () => {
-    expect(bulkResponseOf(new errors.ResponseError({ body: { error: 'x' }, statusCode: 503, headers: {}, warnings: null, meta: {} as never }))).toBeUndefined();
-    expect(bulkResponseOf(new errors.ConnectionError('down'))).toBeUndefined();
   });
 });

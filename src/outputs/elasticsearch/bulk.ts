@@ -20,7 +20,7 @@ export function classifyItem(status: number, opType: 'index' | 'create'): ItemOu
  */
 export function isRetryableRequestError(err: unknown): boolean {
   const e = err as { name?: string; meta?: { statusCode?: number } };
-  if (e.name === 'ConnectionError' || e.name === 'TimeoutError' || e.name === 'NoLivingConnectionsError') return true;
+  if (e.name === 'ConnectionError' || e.name === 'TimeoutError') return true;
   const status = e.meta?.statusCode;
   return status === 401 || status === 403 || status === 429 || status === 502 || status === 503 || status === 504;
 }
@@ -39,16 +39,4 @@ export interface BulkResponseItem {
 export interface BulkResponse {
   errors: boolean;
   items: Record<string, BulkResponseItem>[];
-}
-
-/**
- * The bulk response carried by a client error about a 2xx answer (the Elastic client's
- * product check, say), if that is what the error is: the server executed the request, so
- * its items, not the error, say what happened to each document.
- */
-export function bulkResponseOf(err: unknown): BulkResponse | undefined {
-  const meta = (err as { meta?: { statusCode?: number; body?: unknown } }).meta;
-  const body = meta?.body as Partial<BulkResponse> | undefined;
-  if (!meta?.statusCode || meta.statusCode < 200 || meta.statusCode >= 300) return undefined;
-  return body && Array.isArray(body.items) ? (body as BulkResponse) : undefined;
 }

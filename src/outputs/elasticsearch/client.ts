@@ -24,9 +24,6 @@
  * and host name). Pinning alone would not check that the server's certificate was really
  * signed by that CA.
  */
-// Types only: the client itself (a fifth of a process's start-up CPU, apache-arrow included) is
-// loaded by createClient, so commands that never index (process, test, validate) do not pay for it.
-import type { Client, ClientOptions } from '@elastic/elasticsearch';
 import { X509Certificate } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -37,6 +34,7 @@ import { checkTlsMaterial, explainTlsFailure, pemOrFile, readPem } from '../../c
 import { registerCredentials, registerSecret, safeUrl, scrub, secret } from '../../config/secrets.js';
 import { UserError } from '../../core/user-error.js';
 import { http } from '../../core/node-http.js';
+import { BulkHttp } from './bulk-http.js';
 
 export const esAuthSchema = Type.Object(
   {
@@ -128,17 +126,16 @@ function summarize(r: EsResponse): string {
 
 const normalizeFingerprint = (f: string) => f.replace(/:/g, '').toLowerCase();
 
-type AuthOption = NonNullable<ClientOptions['auth']>;
-
 export class EsConnection {
   /** Node URLs without credentials. */
   readonly nodes: string[];
   readonly https: boolean;
-  private readonly auth: AuthOption | undefined;
   private readonly authorization: string | undefined;
   private readonly authKind: 'basic' | 'apiKey' | 'bearer' | undefined;
   private readonly tlsOptions: tls.ConnectionOptions | undefined;
   private readonly fingerprint: string | undefined;
+  /** The node that answered the probe (the first node before that). */
+  private reached: string;
   /** PEM of the certificate that matched `caFingerprint`, once the first contact found it. */
   private pinned: string | undefined;
 
@@ -167,6 +164,7 @@ export class EsConnection {
       return u.toString().replace(/\/$/, '');
     });
     if (this.nodes.length === 0) throw new UserError('output.elasticsearch.nodes: no node URL given');
+    this.reached = this.nodes[0];
     this.https = this.nodes[0].startsWith('https:');
     if (this.nodes.some((n) => n.startsWith('https:') !== this.https)) throw new UserError('output.elasticsearch.nodes: mixes http:// and https:// URLs; use one scheme for the whole cluster');
 
@@ -182,17 +180,14 @@ export class EsConnection {
       const username = a?.username ?? urlCredentials!.username;
       const password = a?.password ?? urlCredentials!.password;
       registerCredentials(username, password);
-      this.auth = { username, password };
       this.authKind = 'basic';
       this.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
     } else if (a?.apiKey !== undefined) {
       registerSecret(a.apiKey);
-      this.auth = { apiKey: a.apiKey };
       this.authKind = 'apiKey';
       this.authorization = `ApiKey ${a.apiKey}`;
     } else if (a?.bearer !== undefined) {
       registerSecret(a.bearer);
-      this.auth = { bearer: a.bearer };
       this.authKind = 'bearer';
       this.authorization = `Bearer ${a.bearer}`;
     }
@@ -227,14 +222,29 @@ export class EsConnection {
   }
 
   /**
-   * GET / on the first node: the server's version, with the same TLS and credentials as the
-   * bulk client. Throws UserError for what retrying cannot fix (credentials rejected,
+   * GET / on the nodes in turn until one answers: the server's version, with the same TLS and
+   * credentials as the bulk requests. That node then takes the requests of the start (the
+   * template). Throws UserError for what retrying cannot fix (credentials rejected,
    * certificate not trusted, fingerprint not found); other errors are worth retrying.
    */
   async probe(timeoutMs = 10_000, expected: Distribution | 'auto' = 'auto'): Promise<ClusterInfo> {
-    const node = this.nodes[0];
+    let unreachable: unknown;
+    for (const node of this.nodes) {
+      try {
+        const info = await this.probeNode(node, timeoutMs, expected);
+        this.reached = node;
+        return info;
+      } catch (err) {
+        if (err instanceof UserError) throw err;
+        unreachable ??= err;
+      }
+    }
+    throw unreachable;
+  }
+
+  private async probeNode(node: string, timeoutMs: number, expected: Distribution | 'auto'): Promise<ClusterInfo> {
     const origin = new URL(node).origin;
-    const r = await this.request('GET', '/', undefined, timeoutMs);
+    const r = await this.request('GET', '/', undefined, timeoutMs, node);
     if (r.status === 401) throw new UserError(this.unauthorized(origin, r));
     if (r.status === 403) return { distribution: expected === 'opensearch' ? 'opensearch' : 'elasticsearch', version: 'unknown', major: expected === 'opensearch' ? 2 : 8, assumed: true };
     if (r.status !== 200) {
@@ -262,7 +272,7 @@ export class EsConnection {
   }
 
   /** One HTTP request with the connection's TLS and credentials (used by the probe and `doctor`). */
-  async request(method: string, path: string, body?: unknown, timeoutMs = 10_000, node = this.nodes[0]): Promise<EsResponse> {
+  async request(method: string, path: string, body?: unknown, timeoutMs = 10_000, node = this.reached): Promise<EsResponse> {
     if (this.fingerprint && !this.pinned && this.tlsOptions?.rejectUnauthorized !== false) this.pinned = await this.pinFingerprint(node, timeoutMs);
     const url = new URL(path, `${node}/`);
     // Keep a path prefix of the node URL (https://proxy/es/ + /_bulk).
@@ -345,19 +355,15 @@ export class EsConnection {
     });
   }
 
-  /** The bulk client, with the same TLS and credentials as the probe. */
-  async createClient(options: Omit<ClientOptions, 'nodes' | 'node' | 'auth' | 'tls' | 'caFingerprint'>, server: Pick<ClusterInfo, 'distribution' | 'major'>): Promise<Client> {
-    const classic = server.distribution === 'opensearch' || server.major < 8;
-    const tlsOpts = this.https ? this.tlsFor() : undefined;
-    const { newBulkClient } = await import('./bulk-client.js');
-    return newBulkClient(
-      {
-        ...options,
-        nodes: this.nodes,
-        ...(this.auth ? { auth: this.auth } : {}),
-        ...(tlsOpts ? { tls: tlsOpts } : {}),
-      },
-      classic,
-    );
+  /** The sender of bulk requests (bulk-http.ts), with the same TLS and credentials as the probe. */
+  bulkSender(timeoutMs: number, sockets: number): BulkHttp {
+    return new BulkHttp({
+      nodes: this.nodes,
+      timeoutMs,
+      sockets,
+      ...(this.authorization ? { authorization: this.authorization } : {}),
+      ...(this.https ? { tls: this.tlsFor() } : {}),
+    });
   }
+
 }
