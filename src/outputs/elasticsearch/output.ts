@@ -147,23 +147,31 @@ export class ElasticsearchOutput implements Output {
     // left out by setting it to undefined, which JSON.stringify skips, instead of copying the
     // whole event without it or deleting the key (which would change the object's shape).
     if (event['@metadata'] !== undefined) event['@metadata'] = undefined;
-    let ndjson: string;
+    let source: string;
     try {
-      ndjson = `${action}}}\n${JSON.stringify(event)}\n`;
+      source = JSON.stringify(event);
     } catch (err) {
       item.done({ ok: false, reason: 'encode_failed', error: `event cannot be serialised: ${(err as Error).message}` });
       return;
     }
+    action += '}}\n';
+    // Action and source are written one after the other, not joined first: joining makes a
+    // string that Buffer#write copies flat before encoding, a second copy of every document.
+    const length = action.length + source.length + 1;
     // A full batch goes before this document; one document larger than a batch goes alone.
     const room = this.config.batchMaxBytes - this.batchBytes;
-    if (this.batch.length > 0 && ndjson.length * 3 > room && Buffer.byteLength(ndjson) > room) this.sendBatch();
+    if (this.batch.length > 0 && length * 3 > room && Buffer.byteLength(action) + Buffer.byteLength(source) + 1 > room) this.sendBatch();
     // At most 3 UTF-8 bytes per UTF-16 unit (JSON.stringify never leaves a lone surrogate).
-    this.reserve(ndjson.length * 3);
+    this.reserve(length * 3);
+    const body = this.body!;
     const start = this.batchBytes;
-    const end = start + this.body!.write(ndjson, start);
+    let end = start + body.write(action, start);
+    end += body.write(source, end);
+    body[end++] = 0x0a;
     this.outstanding++;
-    // Only `done` is kept, not the item: the event can die young once serialised (runtime/pipeline.ts, deliver).
-    this.batch.push({ buf: this.body!, start, end, index, attempts: 0, done: item.done });
+    // Only `done` is kept, not the item: the event can die young once serialised (runtime/pipeline.ts,
+    // deliver). The index name is the one string shared by the documents of an index in a row.
+    this.batch.push({ buf: body, start, end, index: this.lastIndex, attempts: 0, done: item.done });
     this.batchBytes = end;
     if (this.batch.length >= this.config.batchMaxDocs || this.batchBytes >= this.config.batchMaxBytes) this.sendBatch();
     else if (!this.timer && !this.sendWhenFree) this.timer = setTimeout(() => this.onBatchTimer(), this.config.batchMaxWaitMs);
