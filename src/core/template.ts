@@ -47,12 +47,25 @@ export function compileTemplate(source: string): Template {
   if (last < source.length) parts.push({ kind: 'text', text: source.slice(last) });
   const constant = parts.every((p) => p.kind === 'text');
   const fields = parts.flatMap((p) => (p.kind === 'field' ? [p.ref] : []));
+  // Text and day dates only (`logs-%{+yyyy.MM.dd}`, the usual index name): one string per UTC
+  // day, the same string for every event of the day rather than a new one per event.
+  const byDayOnly = !constant && parts.every((p) => p.kind === 'text' || (p.kind === 'date' && p.byDay));
+  let lastDay = NaN;
+  let lastText = '';
   return {
     source,
     constant,
     fields,
     render(event: Event): string {
       if (constant) return source;
+      if (byDayOnly) {
+        const day = Math.floor(eventTime(event) / DAY_MS);
+        if (day === lastDay) return lastText;
+        lastDay = day;
+        lastText = '';
+        for (const p of parts) lastText += p.kind === 'text' ? p.text : formatJoda((p as { tokens: JodaToken[] }).tokens, day * DAY_MS);
+        return lastText;
+      }
       let out = '';
       for (const p of parts) {
         switch (p.kind) {
@@ -91,12 +104,21 @@ export function compileTemplate(source: string): Template {
   };
 }
 
+let lastTimestamp: string | undefined;
+let lastTimestampMs = 0;
+
 /** The event's `@timestamp` in ms; events without a valid one use the current time. */
 export function eventTime(event: Event): number {
   const ts = event['@timestamp'];
   if (typeof ts === 'string') {
+    // Events in a row often share their timestamp text (the date filter hands out one string per second of logs).
+    if (ts === lastTimestamp) return lastTimestampMs;
     const ms = Date.parse(ts);
-    if (!Number.isNaN(ms)) return ms;
+    if (!Number.isNaN(ms)) {
+      lastTimestamp = ts;
+      lastTimestampMs = ms;
+      return ms;
+    }
   } else if (typeof ts === 'number') return ts;
   return Date.now();
 }
