@@ -355,15 +355,19 @@ export class EsConnection {
     });
   }
 
-  /** The sender of bulk requests (bulk-http.ts), with the same TLS and credentials as the probe. */
+  /**
+   * The sender of bulk requests (bulk-http.ts), with the same TLS and credentials as the probe.
+   * Its turn starts at the node that answered the probe, so a node found down at the start does
+   * not take the first request.
+   */
   bulkSender(timeoutMs: number, sockets: number): BulkHttp {
+    const first = this.nodes.indexOf(this.reached);
     return new BulkHttp({
-      nodes: this.nodes,
+      nodes: [...this.nodes.slice(first), ...this.nodes.slice(0, first)],
       timeoutMs,
       sockets,
       ...(this.authorization ? { authorization: this.authorization } : {}),
       ...(this.https ? { tls: this.tlsFor() } : {}),
     });
   }
-
 }

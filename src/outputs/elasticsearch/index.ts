@@ -13,7 +13,7 @@ export const elasticsearchOutputConfig = Type.Object(
     nodes: Type.Array(Type.String({ minLength: 1 }), {
       minItems: 1,
       description:
-        'Elasticsearch URLs (`https://host:9200`). An entry may hold a comma-separated list, so one `${ES_URL}` can carry several. Credentials in a URL (`https://user:password@host`) work as basic auth, but `auth` with a secret is better.',
+        'Elasticsearch URLs (`https://host:9200`). An entry may hold a comma-separated list, so one `${ES_URL}` can carry several. The start uses the first node that answers; bulk requests go to the nodes in turn, and a node whose connection fails or times out is left out for 1 s, doubling up to 60 s, while another answers. Credentials in a URL (`https://user:password@host`) work as basic auth, but `auth` with a secret is better.',
     }),
     distribution: Type.Union([Type.Literal('auto'), Type.Literal('elasticsearch'), Type.Literal('opensearch')], {
       default: 'auto',
