@@ -58,14 +58,8 @@ export function compileTemplate(source: string): Template {
     fields,
     render(event: Event): string {
       if (constant) return source;
-      if (byDayOnly) {
-        const day = Math.floor(eventTime(event) / DAY_MS);
-        if (day === lastDay) return lastText;
-        lastDay = day;
-        lastText = '';
-        for (const p of parts) lastText += p.kind === 'text' ? p.text : formatJoda((p as { tokens: JodaToken[] }).tokens, day * DAY_MS);
-        return lastText;
-      }
+      const day = byDayOnly ? Math.floor(eventTime(event) / DAY_MS) : NaN;
+      if (day === lastDay) return lastText;
       let out = '';
       for (const p of parts) {
         switch (p.kind) {
@@ -81,14 +75,14 @@ export function compileTemplate(source: string): Template {
             break;
           }
           case 'date': {
-            // An index name per day (`logs-%{+yyyy.MM.dd}`) is rendered once per day, not per event.
+            // A day part beside field references (`%{service}-%{+yyyy.MM.dd}`) is formatted once per day, not per event.
             const ms = eventTime(event);
             if (!p.byDay) out += formatJoda(p.tokens, ms);
             else {
-              const day = Math.floor(ms / DAY_MS);
-              if (day !== p.day) {
+              const partDay = Math.floor(ms / DAY_MS);
+              if (partDay !== p.day) {
                 p.text = formatJoda(p.tokens, ms);
-                p.day = day;
+                p.day = partDay;
               }
               out += p.text;
             }
@@ -98,6 +92,10 @@ export function compileTemplate(source: string): Template {
             out += String(Math.floor(eventTime(event) / 1000));
             break;
         }
+      }
+      if (byDayOnly) {
+        lastDay = day;
+        lastText = out;
       }
       return out;
     },

@@ -1,16 +1,11 @@
 /**
  * The connection to Elasticsearch: node URLs, credentials and TLS, used the same way by the
- * first-contact probe (GET /), the bulk client and `doctor`.
+ * first-contact probe (GET /), the bulk requests (bulk-http.ts) and `doctor`.
  *
  * One HTTP path serves Elasticsearch 7.17, 8.x, 9.x and OpenSearch 2.x/3.x: the bulk API,
- * its per-item results and error types are the same on all of them. Two things differ:
- * - media types: the 8.x client sends `compatible-with=8` ones, which Elasticsearch 7.x and
- *   OpenSearch reject, so to those we talk plain `application/json`;
- * - the product check: the Elastic client refuses any 2xx answer without the
- *   `x-elastic-product: Elasticsearch` header (OpenSearch never sends it, nor does an
- *   Elasticsearch behind some proxies). That turned bulk requests OpenSearch had executed
- *   into errors, so every client we create has it switched off: we identify the server
- *   once, from `GET /` (`version.distribution`), instead.
+ * its per-item results and error types are the same on all of them, and all of them accept
+ * plain `application/json` and `application/x-ndjson`. The server is identified once, from
+ * `GET /` (`version.distribution`).
  * docs/opensearch.md records why this is one path rather than OpenSearch's own client.
  *
  * Security: https with the system CAs, a custom CA (`tls.ca`) or a pinned CA fingerprint
